@@ -1,0 +1,167 @@
+# capOS top-level build.
+#
+#   make            build build/capos.iso (kernel, boot modules, GRUB for BIOS+UEFI)
+#   make run        boot it in QEMU, serial console on this terminal (Ctrl-A X quits)
+#   make test       build everything and run every test; ends "N passed, N failed"
+#   make debug      boot paused with QEMU's gdb stub on :1234 (docs/debugging.md)
+#   make bench      print the benchmark table
+#   make clean
+#
+# Knobs: KVM=1 (use KVM if present), UEFI=1 (boot with OVMF), SMP=n, MEM=size,
+# DEBUG=0 (no heap poisoning, no self-check asserts), CMDLINE="..." (kernel
+# command line baked into the ISO).
+#
+# Fragments in mk/*.mk add to HOST_TESTS, CHECKS and SYSTEM_TESTS.
+
+BUILD   := build
+DEBUG   ?= 1
+KVM     ?= 0
+UEFI    ?= 0
+SMP     ?= 1
+MEM     ?= 256M
+CMDLINE ?=
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+# --- dependencies (installed on first use, see tools/deps.sh) ---------------
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): tools/deps.sh
+	@sh tools/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+# --- kernel toolchain -------------------------------------------------------
+KCC      := gcc
+KLD      := ld
+GCC_INC  := $(shell gcc -print-file-name=include)
+KCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
+	    -ffreestanding -fno-builtin -nostdinc -isystem $(GCC_INC) \
+	    -fno-stack-protector -fno-pic -fno-pie -fno-strict-aliasing \
+	    -mno-red-zone -mcmodel=kernel -mgeneral-regs-only \
+	    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	    -Iinclude -Ilib -Ikernel/include -DCAPOS_KERNEL=1 \
+	    -DCAPOS_DEBUG=$(DEBUG) -MMD -MP
+KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS))
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack \
+	    -T kernel/arch/x86_64/kernel.ld
+
+LIB_SRCS    := $(sort $(shell find lib -name '*.c'))
+KERNEL_SRCS := $(sort $(shell find kernel -name '*.c' -o -name '*.S'))
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_SRCS) $(LIB_SRCS))
+KERNEL_ELF  := $(BUILD)/capos.elf
+
+$(BUILD)/kobj/%.c.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kobj/%.S.o: %.S $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	$(Q)$(KCC) $(KASFLAGS) -c $< -o $@
+
+$(KERNEL_ELF): $(KERNEL_OBJS) kernel/arch/x86_64/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(KLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+
+# The kernel's own symbol table, loaded as a boot module so that backtraces
+# print function names. Sorted by address: "<hex addr> <name>" per line.
+$(BUILD)/kernel.sym: $(KERNEL_ELF)
+	nm -n --defined-only $< | awk '$$2 ~ /^[tTwW]$$/ {print $$1, $$3}' > $@
+
+# --- host build of lib/ (for unit tests) ------------------------------------
+HOST_CC     := gcc
+SANITIZE    := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g $(SANITIZE) \
+	       -fno-omit-frame-pointer -Iinclude -Ilib -Itests/host \
+	       -DCAPOS_HOST=1 -DCAPOS_DEBUG=1 -MMD -MP
+HOST_LIB    := $(BUILD)/host/libcapos.a
+HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(LIB_SRCS))
+
+$(BUILD)/host/obj/%.c.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(HOST_LIB): $(HOST_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Every tests/host/test_*.c is a cmocka program linked against lib/.
+HOST_TESTS += $(patsubst tests/host/%.c,$(BUILD)/host/%,\
+	      $(wildcard tests/host/test_*.c))
+
+$(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIB)
+	@mkdir -p $(@D)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -o $@
+
+# --- ISO --------------------------------------------------------------------
+ISO      := $(BUILD)/capos.iso
+ISO_ROOT := $(BUILD)/iso
+BOOT_MODULES := $(BUILD)/kernel.sym
+
+$(BUILD)/grub.cfg: tools/mkgrubcfg.sh Makefile FORCE
+	@mkdir -p $(@D)
+	@sh tools/mkgrubcfg.sh "$(CMDLINE)" $(BOOT_MODULES) > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+$(ISO): $(KERNEL_ELF) $(BOOT_MODULES) $(BUILD)/grub.cfg
+	@rm -rf $(ISO_ROOT) && mkdir -p $(ISO_ROOT)/boot/grub
+	@cp $(KERNEL_ELF) $(ISO_ROOT)/boot/capos.elf
+	@cp $(BOOT_MODULES) $(ISO_ROOT)/boot/
+	@cp $(BUILD)/grub.cfg $(ISO_ROOT)/boot/grub/grub.cfg
+	@echo "  ISO     $@"
+	$(Q)grub-mkrescue -o $@ $(ISO_ROOT) >$(BUILD)/grub-mkrescue.log 2>&1 \
+		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+.PHONY: all iso kernel host-tests run debug test bench clean format check-format FORCE
+FORCE:
+
+all: $(ISO) host-tests
+iso: $(ISO)
+kernel: $(KERNEL_ELF)
+host-tests: $(HOST_TESTS)
+
+# --- running ----------------------------------------------------------------
+QEMU_ARGS = --smp $(SMP) --mem $(MEM) $(if $(filter 1,$(KVM)),--kvm) \
+	    $(if $(filter 1,$(UEFI)),--uefi)
+
+run: $(ISO)
+	@python3 tools/qemu.py $(QEMU_ARGS) --iso $(ISO) --interactive
+
+debug: $(ISO)
+	@echo "gdb: gdb $(KERNEL_ELF) -ex 'target remote :1234'  (see docs/debugging.md)"
+	@python3 tools/qemu.py $(QEMU_ARGS) --iso $(ISO) --interactive --gdb
+
+# --- tests ------------------------------------------------------------------
+-include $(sort $(wildcard mk/*.mk))
+
+FORMAT_FILES = $(shell git ls-files -co --exclude-standard \
+	'*.c' '*.h' 2>/dev/null | grep -v '^$(BUILD)/')
+
+check-format: $(DEPS_STAMP)
+	@out=$$(clang-format --dry-run $(FORMAT_FILES) 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out" | head -40; \
+	echo "format: run 'make format'"; exit 1; fi
+
+format: $(DEPS_STAMP)
+	clang-format -i $(FORMAT_FILES)
+
+CHECKS += check-format
+
+test: all
+	@python3 tools/run_tests.py --build $(BUILD) --iso $(ISO) \
+		--host-tests "$(HOST_TESTS)" --checks "$(CHECKS)" \
+		--system-tests tests/system
+
+bench: $(ISO)
+	@python3 tools/run_tests.py --build $(BUILD) --iso $(ISO) --bench
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+/*
+ * gdt.h - segment selectors and IST slots (x86_64 only).
+ */
+#ifndef CAPOS_ARCH_GDT_H
+#define CAPOS_ARCH_GDT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_UDATA 0x18 /* used with RPL 3 */
+#define GDT_UCODE 0x20 /* used with RPL 3 */
+#define GDT_TSS   0x28
+
+/* IST slots (1-based in the IDT, 0-based in the TSS array). */
+#define IST_DOUBLE_FAULT  1
+#define IST_NMI           2
+#define IST_MACHINE_CHECK 3
+#define IST_COUNT         3
+
+void gdt_init(void);
+void tss_set_kernel_stack(uint64_t top);
+bool ist_stack_contains(uint64_t addr);
+
+#endif

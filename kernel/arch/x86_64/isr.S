@@ -1,0 +1,78 @@
+/*
+ * isr.S - interrupt entry stubs for all 256 vectors.
+ *
+ * Each stub makes the stack look the same whatever the vector: a zero
+ * error code where the CPU pushes none, then the vector number. The common
+ * path saves every general register into a struct trap_frame (trap.h) and
+ * calls trap_dispatch(frame).
+ */
+	.text
+
+
+.macro isr_stub v
+	.balign 16
+isr_stub_\v:
+	.if !((\v == 8) || ((\v >= 10) && (\v <= 14)) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30))
+	pushq	$0
+	.endif
+	pushq	$\v
+	jmp	isr_common
+.endm
+
+.altmacro
+.set vec, 0
+.rept 256
+	isr_stub %vec
+	.set vec, vec + 1
+.endr
+
+isr_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cld
+	mov	%rsp, %rdi
+	call	trap_dispatch
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	add	$16, %rsp
+	iretq
+
+.macro isr_entry v
+	.quad isr_stub_\v
+.endm
+
+	.section .rodata
+	.balign 8
+	.global isr_stub_table
+isr_stub_table:
+.set vec, 0
+.rept 256
+	isr_entry %vec
+	.set vec, vec + 1
+.endr

@@ -1,0 +1,142 @@
+/*
+ * lapic.c - local APIC, its timer, and the legacy PIC (masked).
+ *
+ * The LAPIC timer's rate is not architectural, so it is measured against
+ * the PIT (a fixed 1.193182 MHz) over a 10 ms window; the TSC is measured
+ * over the same window to give the kernel its clock. Under TCG both
+ * follow QEMU's virtual clock, so the numbers are consistent if not real.
+ */
+#include <kernel/arch.h>
+#include <kernel/printk.h>
+#include <kernel/vm.h>
+#include "cpu.h"
+#include "lapic.h"
+#include "trap.h"
+
+#define LAPIC_ID         0x020
+#define LAPIC_EOI        0x0B0
+#define LAPIC_SVR        0x0F0
+#define LAPIC_LVT_TIMER  0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR  0x390
+#define LAPIC_TIMER_DIV  0x3E0
+#define LVT_MASKED       (1u << 16)
+#define LVT_PERIODIC     (1u << 17)
+
+#define PIT_HZ       1193182
+#define CALIBRATE_MS 10
+
+static volatile uint32_t *lapic;
+static uint64_t tsc_hz;
+static uint32_t lapic_ticks_per_ms;
+static volatile uint64_t ticks;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+	return lapic[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+	lapic[reg / 4] = v;
+	(void)lapic[LAPIC_ID / 4]; /* posted-write flush */
+}
+
+void lapic_eoi(void)
+{
+	if (lapic)
+		lapic_write(LAPIC_EOI, 0);
+}
+
+uint32_t lapic_id(void)
+{
+	return lapic ? lapic_read(LAPIC_ID) >> 24 : 0;
+}
+
+/* Remap the 8259s away from the exception vectors, then mask every line:
+ * a stray legacy IRQ must never look like a CPU exception. */
+static void pic_disable(void)
+{
+	outb(0x20, 0x11);
+	outb(0xA0, 0x11);
+	outb(0x21, 0xE0);
+	outb(0xA1, 0xE8);
+	outb(0x21, 4);
+	outb(0xA1, 2);
+	outb(0x21, 1);
+	outb(0xA1, 1);
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+}
+
+void lapic_init(void)
+{
+	paddr_t base = rdmsr(MSR_APIC_BASE) & 0xFFFFFF000ull;
+
+	pic_disable();
+	lapic = vm_map_mmio(base, PAGE_SIZE);
+	if (!lapic)
+		panic("lapic: cannot map registers at %#lx", base);
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
+	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+}
+
+/* Runs the PIT's channel 2 one-shot for CALIBRATE_MS and returns how far
+ * the LAPIC timer counted down and the TSC counted up meanwhile. */
+static void calibrate(uint32_t *lapic_counts, uint64_t *tsc_counts)
+{
+	uint16_t pit = PIT_HZ * CALIBRATE_MS / 1000;
+	uint64_t t0;
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
+	outb(0x43, 0xB0);                       /* ch2, lo/hi, mode 0 */
+	outb(0x42, pit & 0xFF);
+	outb(0x42, pit >> 8);
+	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	/* Restart the count by toggling the gate, then time the window. */
+	outb(0x61, inb(0x61) & ~0x01);
+	outb(0x61, inb(0x61) | 0x01);
+	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFF);
+	t0 = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		cpu_pause();
+	*tsc_counts = rdtsc() - t0;
+	*lapic_counts = 0xFFFFFFFF - lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
+static void timer_tick(struct trap_frame *tf)
+{
+	(void)tf;
+	ticks++;
+}
+
+void arch_timer_init(unsigned hz)
+{
+	uint32_t counts;
+	uint64_t tsc;
+
+	lapic_init();
+	calibrate(&counts, &tsc);
+	lapic_ticks_per_ms = counts / CALIBRATE_MS;
+	tsc_hz = tsc * (1000 / CALIBRATE_MS);
+	if (!lapic_ticks_per_ms)
+		panic("lapic: timer did not count during calibration");
+	trap_set_handler(VEC_TIMER, timer_tick);
+	lapic_write(LAPIC_TIMER_DIV, 0x3);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, lapic_ticks_per_ms * 1000 / hz);
+	kprintf("timer: LAPIC %u kHz (/16), TSC %lu MHz, tick %u Hz\n",
+	        lapic_ticks_per_ms, tsc_hz / 1000000, hz);
+}
+
+uint64_t arch_cycles_per_second(void)
+{
+	return tsc_hz;
+}
+
+uint64_t arch_timer_ticks(void)
+{
+	return ticks;
+}

@@ -1,0 +1,20 @@
+/*
+ * string.h - the few C library string functions the kernel provides
+ * (kernel/lib/string.c). lib/ code includes <string.h> and gets these in
+ * the kernel and the host libc's in unit tests.
+ */
+#ifndef CAPOS_KERNEL_STRING_H
+#define CAPOS_KERNEL_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+#endif

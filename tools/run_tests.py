@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""Runs every test of capOS and prints one closing line "N passed, N failed".
+
+Three kinds of test, counted together:
+  * host unit tests: cmocka programs (each test case counts once);
+  * checks: make targets that must succeed (format, generated code, ...);
+  * system tests: tests/system/*.test, each booted under QEMU on every
+    firmware it names (each boot counts once).
+
+A system test file holds "key: value" lines:
+  cmdline:  kernel command line passed through fw_cfg (test=..., crash=...)
+  firmware: bios and/or uefi (default both)
+  exit:     pass | fail | panic - the isa-debug-exit status expected;
+            none - the system keeps running: the boot is stopped once
+            every expect has matched
+  expect:   a regular expression that must match a serial line; several
+            expect lines must match in order
+  reject:   a regular expression no serial line may match
+  timeout:  seconds (default 120)
+A boot that hangs, triple-faults (QEMU exits without a status) or ends with
+another status fails; its serial log is kept under build/test-logs/.
+"""
+import argparse
+import concurrent.futures
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+EXIT_NAMES = {qemu.EXIT_PASS: "pass", qemu.EXIT_FAIL: "fail",
+              qemu.EXIT_PANIC: "panic"}
+
+
+class Totals:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.failures = []
+
+    def add(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            self.failures.append(name + (": " + detail if detail else ""))
+
+
+def run_host_tests(binaries, totals):
+    for b in binaries:
+        p = subprocess.run([b], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        out = p.stdout
+        passed = sum(int(m) for m in re.findall(r"\[  PASSED  \] (\d+) test", out))
+        failed = sum(int(m) for m in re.findall(r"\[  FAILED  \] (\d+) test", out))
+        name = os.path.basename(b)
+        if p.returncode != 0 and failed == 0:
+            failed = 1  # crashed (sanitizer, signal) before cmocka summed up
+        print("host   %-32s %3d passed, %d failed" % (name, passed, failed))
+        if failed:
+            print(out[-4000:])
+        totals.passed += passed
+        totals.failed += failed
+        if failed:
+            totals.failures.append(name)
+
+
+def run_checks(checks, totals):
+    for c in checks:
+        p = subprocess.run(["make", "-s", c], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        ok = p.returncode == 0
+        print("check  %-32s %s" % (c, "ok" if ok else "FAILED"))
+        if not ok:
+            print(p.stdout[-4000:])
+        totals.add(c, ok)
+
+
+def parse_spec(path):
+    spec = {"firmware": ["bios", "uefi"], "exit": "pass", "expect": [],
+            "reject": [], "timeout": 120, "cmdline": "", "smp": 1}
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key in ("expect", "reject"):
+                spec[key].append(re.compile(value))
+            elif key == "firmware":
+                spec[key] = value.split()
+            elif key in ("timeout", "smp"):
+                spec[key] = int(value)
+            elif key in ("exit", "cmdline"):
+                spec[key] = value
+            else:
+                raise SystemExit("%s: unknown key %r" % (path, key))
+    return spec
+
+
+def boot(iso, cmdline, firmware, timeout, smp=1, log_path=None, icount=False,
+         stop_when=None):
+    """Boots once; returns (exit status or None on timeout, lines, times)."""
+    extra = []
+    if icount:
+        extra = ["-icount", "shift=0,sleep=off",
+                 "-rtc", "clock=vm,base=2024-01-01T00:00:00", "-net", "none"]
+    argv = qemu.command(iso, uefi=(firmware == "uefi"), smp=smp,
+                        cmdline=cmdline, extra=extra)
+    start = time.monotonic()
+    lines, times = [], []
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    status = None
+    try:
+        os.set_blocking(proc.stdout.fileno(), False)
+        buf = b""
+        while True:
+            if time.monotonic() - start > timeout:
+                proc.kill()
+                break
+            chunk = proc.stdout.read()
+            if chunk:
+                buf += chunk
+                *done, buf = buf.split(b"\n")
+                for d in done:
+                    lines.append(d.decode("utf-8", "replace").rstrip("\r"))
+                    times.append(time.monotonic() - start)
+                if stop_when and stop_when(lines):
+                    proc.kill()
+                    break
+            elif proc.poll() is not None:
+                rest = proc.stdout.read() or b""
+                buf += rest
+                if buf:
+                    lines.extend(buf.decode("utf-8", "replace").split("\n"))
+                status = proc.returncode
+                break
+            else:
+                time.sleep(0.02)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        qemu.cleanup_vars(argv)
+    if log_path:
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        with open(log_path, "w") as f:
+            f.write("# " + " ".join(argv) + "\n")
+            f.write("\n".join(lines) + "\n")
+            f.write("# status: %s\n" % status)
+    return status, lines, times
+
+
+def expects_met(spec, lines):
+    i = 0
+    for rx in spec["expect"]:
+        while i < len(lines) and not rx.search(lines[i]):
+            i += 1
+        if i == len(lines):
+            return False
+        i += 1
+    return True
+
+
+def judge(spec, status, lines):
+    """Returns None if the boot met its spec, else why not."""
+    if spec["exit"] == "none":
+        if status is not None:
+            return "ended (status %d) but should keep running" % status
+    elif status is None:
+        return "timed out (hang?)"
+    got = EXIT_NAMES.get(status, "status %s (triple fault or reset?)" % status)
+    if spec["exit"] != "none" and got != spec["exit"]:
+        return "ended with %s, expected %s" % (got, spec["exit"])
+    i = 0
+    for rx in spec["expect"]:
+        while i < len(lines) and not rx.search(lines[i]):
+            i += 1
+        if i == len(lines):
+            return "no line matches /%s/ (in order)" % rx.pattern
+        i += 1
+    for rx in spec["reject"]:
+        for ln in lines:
+            if rx.search(ln):
+                return "forbidden line /%s/: %s" % (rx.pattern, ln)
+    return None
+
+
+def run_system_tests(iso, test_dir, build, totals, jobs):
+    specs = sorted(glob.glob(os.path.join(test_dir, "*.test")))
+    work = []
+    for path in specs:
+        spec = parse_spec(path)
+        name = os.path.splitext(os.path.basename(path))[0]
+        for fw in spec["firmware"]:
+            work.append((name, fw, spec))
+
+    def one(item):
+        name, fw, spec = item
+        log = os.path.join(build, "test-logs", "%s.%s.log" % (name, fw))
+        t0 = time.monotonic()
+        stop = None
+        if spec["exit"] == "none":
+            stop = lambda lines: expects_met(spec, lines)  # noqa: E731
+        status, lines, _ = boot(iso, spec["cmdline"], fw, spec["timeout"],
+                                spec["smp"], log, stop_when=stop)
+        return name, fw, judge(spec, status, lines), time.monotonic() - t0, log
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        for name, fw, why, secs, log in ex.map(one, work):
+            label = "%s [%s]" % (name, fw)
+            print("system %-32s %s (%.1fs)" % (label, "ok" if not why else
+                                                "FAILED: " + why, secs))
+            if why:
+                print("       log: " + log)
+            totals.add(label, why is None, why or "")
+
+
+def bench(iso, build):
+    """Boot time to the banner (median of 5, TCG) and the ISO's size."""
+    times = []
+    for i in range(5):
+        _, lines, stamps = boot(iso, "test=none", "bios", 60,
+                                log_path=os.path.join(build, "bench-boot.log"))
+        for ln, t in zip(lines, stamps):
+            if ln.startswith("capOS "):
+                times.append(t)
+                break
+    times.sort()
+    qv = subprocess.run(["qemu-system-x86_64", "--version"],
+                        stdout=subprocess.PIPE, text=True).stdout.split("\n")[0]
+    print("capOS benchmarks (%s, TCG, -cpu max, BIOS)" % qv)
+    print("%-40s %s" % ("benchmark", "value"))
+    if times:
+        print("%-40s %.3f s (median of %d; min %.3f, max %.3f)" % (
+            "boot to banner", times[len(times) // 2], len(times), times[0],
+            times[-1]))
+    print("%-40s %d bytes" % ("ISO size", os.path.getsize(iso)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--iso", required=True)
+    ap.add_argument("--host-tests", default="")
+    ap.add_argument("--checks", default="")
+    ap.add_argument("--system-tests")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("TEST_JOBS", "2")))
+    ap.add_argument("--bench", action="store_true")
+    a = ap.parse_args()
+    if a.bench:
+        bench(a.iso, a.build)
+        return 0
+    totals = Totals()
+    run_host_tests(a.host_tests.split(), totals)
+    run_checks(a.checks.split(), totals)
+    if a.system_tests:
+        run_system_tests(a.iso, a.system_tests, a.build, totals, a.jobs)
+    if totals.failures:
+        print("failed: " + ", ".join(totals.failures))
+    print("%d passed, %d failed" % (totals.passed, totals.failed))
+    return 1 if totals.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
