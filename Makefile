@@ -99,10 +99,14 @@ $(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIB)
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -o $@
 
+# Subsystem fragments: before the rules below, whose prerequisites they
+# extend (HOST_TESTS, BOOT_MODULES).
+-include $(sort $(wildcard mk/*.mk))
+
 # --- ISO --------------------------------------------------------------------
 ISO      := $(BUILD)/capos.iso
 ISO_ROOT := $(BUILD)/iso
-BOOT_MODULES := $(BUILD)/kernel.sym
+BOOT_MODULES := $(BUILD)/kernel.sym $(BUILD)/manifest.bin
 
 $(BUILD)/grub.cfg: tools/mkgrubcfg.sh Makefile FORCE
 	@mkdir -p $(@D)
@@ -115,7 +119,8 @@ $(ISO): $(KERNEL_ELF) $(BOOT_MODULES) $(BUILD)/grub.cfg
 	@cp $(BOOT_MODULES) $(ISO_ROOT)/boot/
 	@cp $(BUILD)/grub.cfg $(ISO_ROOT)/boot/grub/grub.cfg
 	@echo "  ISO     $@"
-	$(Q)grub-mkrescue -o $@ $(ISO_ROOT) >$(BUILD)/grub-mkrescue.log 2>&1 \
+	$(Q)grub-mkrescue --compress=xz --fonts= --locales= --themes= \
+		-o $@ $(ISO_ROOT) >$(BUILD)/grub-mkrescue.log 2>&1 \
 		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 .PHONY: all iso kernel host-tests run debug test bench clean format check-format FORCE
@@ -138,7 +143,6 @@ debug: $(ISO)
 	@python3 tools/qemu.py $(QEMU_ARGS) --iso $(ISO) --interactive --gdb
 
 # --- tests ------------------------------------------------------------------
--include $(sort $(wildcard mk/*.mk))
 
 FORMAT_FILES = $(shell git ls-files -co --exclude-standard \
 	'*.c' '*.h' 2>/dev/null | grep -v '^$(BUILD)/')
