@@ -19,7 +19,7 @@ KVM     ?= 0
 UEFI    ?= 0
 SMP     ?= 1
 MEM     ?= 256M
-CMDLINE ?=
+CMDLINE ?= run=hello
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
@@ -42,7 +42,8 @@ KCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 	    -fno-stack-protector -fno-pic -fno-pie -fno-strict-aliasing \
 	    -mno-red-zone -mcmodel=kernel -mgeneral-regs-only \
 	    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	    -Iinclude -Ilib -Ikernel/include -DCAPOS_KERNEL=1 \
+	    -Iinclude -Ilib -Ikernel/include -Ikernel/arch/x86_64/include \
+	    -DCAPOS_KERNEL=1 \
 	    -DCAPOS_DEBUG=$(DEBUG) -MMD -MP
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS))
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack \
@@ -106,7 +107,7 @@ $(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIB)
 # --- ISO --------------------------------------------------------------------
 ISO      := $(BUILD)/capos.iso
 ISO_ROOT := $(BUILD)/iso
-BOOT_MODULES := $(BUILD)/kernel.sym $(BUILD)/manifest.bin
+BOOT_MODULES := $(BUILD)/kernel.sym $(BUILD)/manifest.bin $(BOOT_MODULES_USER)
 
 $(BUILD)/grub.cfg: tools/mkgrubcfg.sh Makefile FORCE
 	@mkdir -p $(@D)
@@ -168,4 +169,4 @@ bench: $(ISO)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -10,6 +10,9 @@
 #include <kernel/crash.h>
 #include <kernel/ktest.h>
 #include <kernel/mm.h>
+#include <kernel/objects.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
 #include <kernel/printk.h>
 #include <kernel/symbols.h>
 #include <kernel/vm.h>
@@ -81,6 +84,57 @@ static void record_modules(const struct boot_info *bi)
 	}
 }
 
+static bool scheduler_running;
+
+void kernel_tick(void)
+{
+	if (!scheduler_running)
+		return;
+	console_poll_input();
+	sched_tick();
+}
+
+static const struct boot_module *find_module(const char *name)
+{
+	for (uint32_t i = 0; i < boot_info.nmodules; i++) {
+		if (!strcmp(boot_info.modules[i].name, name))
+			return &boot_info.modules[i];
+	}
+	return NULL;
+}
+
+/* Starts each program named in the comma list `names` with the console
+ * and the timer. (The manifest takes this over with init.) */
+static void start_programs(const char *names)
+{
+	static const char *const cap_names[] = {"console", "timer"};
+	struct proc_grant grants[2] = {{cap_names[0], &console_object},
+	                               {cap_names[1], &timer_object}};
+	char name[BOOT_MODNAME_MAX];
+	const char *p = names;
+
+	while (*p) {
+		size_t n = 0;
+		const struct boot_module *m;
+		int err;
+
+		while (*p && *p != ',' && n + 1 < sizeof(name))
+			name[n++] = *p++;
+		name[n] = 0;
+		if (*p == ',')
+			p++;
+		m = find_module(name);
+		if (!m) {
+			kprintf("[kernel] no boot module '%s'\n", name);
+			continue;
+		}
+		if (!process_spawn(name, phys_to_virt(m->start),
+		                   m->end - m->start, grants, 2, &err))
+			kprintf("[kernel] cannot start %s: error %d\n", name,
+			        err);
+	}
+}
+
 static void idle_with_ticks(void)
 {
 	uint64_t next = TICK_HZ;
@@ -135,5 +189,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 		crash_run(arg);
 	if (cmdline_get(cmdline, "test", arg, sizeof(arg)))
 		ktest_run(arg);
+	if (cmdline_get(cmdline, "run", arg, sizeof(arg)) && arg[0]) {
+		sched_init();
+		start_programs(arg);
+		scheduler_running = true;
+		sched_start();
+	}
 	idle_with_ticks();
 }

@@ -32,6 +32,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
+HOST_TEST_TIMEOUT = 600  # seconds per host test program
+
 EXIT_NAMES = {qemu.EXIT_PASS: "pass", qemu.EXIT_FAIL: "fail",
               qemu.EXIT_PANIC: "panic"}
 
@@ -52,13 +54,20 @@ class Totals:
 
 def run_host_tests(binaries, totals):
     for b in binaries:
-        p = subprocess.run([b], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-        out = p.stdout
+        try:
+            p = subprocess.run([b], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True,
+                               timeout=HOST_TEST_TIMEOUT)
+            out, rc = p.stdout, p.returncode
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode("utf-8", "replace") if isinstance(
+                e.stdout, bytes) else (e.stdout or "")
+            out += "\n(timed out after %d s)\n" % HOST_TEST_TIMEOUT
+            rc = -1
         passed = sum(int(m) for m in re.findall(r"\[  PASSED  \] (\d+) test", out))
         failed = sum(int(m) for m in re.findall(r"\[  FAILED  \] (\d+) test", out))
         name = os.path.basename(b)
-        if p.returncode != 0 and failed == 0:
+        if rc != 0 and failed == 0:
             failed = 1  # crashed (sanitizer, signal) before cmocka summed up
         print("host   %-32s %3d passed, %d failed" % (name, passed, failed))
         if failed:

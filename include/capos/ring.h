@@ -42,7 +42,7 @@ struct capos_ring_header {
 	uint32_t reserved0;
 	uint64_t sqes_rejected;  /* SQEs completed with CAPOS_E_BAD_SQE etc. */
 	uint64_t cq_full_stalls; /* times the kernel stopped for a full CQ */
-	uint64_t reserved1[3];
+	uint64_t reserved1[2];
 };
 
 struct capos_sqe {

@@ -9,8 +9,9 @@
 #include <capos/capid.h>
 
 #define CAPOS_XFER_COPY 1 /* receiver gets a new slot; sender keeps its own */
-#define CAPOS_XFER_MOVE 2 /* sender's slot goes, atomically with the install \
-	                   */
+#define CAPOS_XFER_MOVE                                      \
+	2 /* sender's slot goes, atomically with the install \
+	   */
 
 /* Per-object transfer policy (which modes an object allows). */
 #define CAPOS_XFER_ALLOW_NONE 0

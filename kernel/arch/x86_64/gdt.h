@@ -4,9 +4,6 @@
 #ifndef CAPOS_ARCH_GDT_H
 #define CAPOS_ARCH_GDT_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
 #define GDT_UDATA 0x18 /* used with RPL 3 */
@@ -19,8 +16,13 @@
 #define IST_MACHINE_CHECK 3
 #define IST_COUNT         3
 
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
 void gdt_init(void);
 void tss_set_kernel_stack(uint64_t top);
 bool ist_stack_contains(uint64_t addr);
+#endif
 
 #endif

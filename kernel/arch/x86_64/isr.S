@@ -27,7 +27,11 @@ isr_stub_\v:
 .endr
 
 isr_common:
-	pushq	%rax
+	/* From user mode (CS RPL 3 at 24(%rsp)): switch to the kernel's GS. */
+	testb	$3, 24(%rsp)
+	jz	1f
+	swapgs
+1:	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
 	pushq	%rdx
@@ -61,7 +65,10 @@ isr_common:
 	popq	%rbx
 	popq	%rax
 	add	$16, %rsp
-	iretq
+	testb	$3, 8(%rsp)
+	jz	2f
+	swapgs
+2:	iretq
 
 .macro isr_entry v
 	.quad isr_stub_\v

@@ -110,6 +110,7 @@ static void timer_tick(struct trap_frame *tf)
 {
 	(void)tf;
 	ticks++;
+	kernel_tick();
 }
 
 void arch_timer_init(unsigned hz)

@@ -11,16 +11,7 @@
 #include <kernel/printk.h>
 #include <kernel/vm.h>
 #include "cpu.h"
-
-#define PTE_P    (1ull << 0)
-#define PTE_W    (1ull << 1)
-#define PTE_U    (1ull << 2)
-#define PTE_PWT  (1ull << 3)
-#define PTE_PCD  (1ull << 4)
-#define PTE_PS   (1ull << 7)
-#define PTE_G    (1ull << 8)
-#define PTE_NX   (1ull << 63)
-#define PTE_ADDR 0x000FFFFFFFFFF000ull
+#include "pt.h"
 
 #define SIZE_2M (2ull << 20)
 
@@ -31,7 +22,7 @@ extern char boot_stack_guard[], boot_stack_bottom[];
 static uint64_t *kernel_pml4;
 static paddr_t kernel_pml4_phys;
 
-static uint64_t pte_flags(unsigned flags)
+uint64_t pt_flags(unsigned flags)
 {
 	uint64_t f = PTE_P;
 
@@ -48,14 +39,14 @@ static uint64_t pte_flags(unsigned flags)
 	return f;
 }
 
-static unsigned index_of(uint64_t va, int level)
+unsigned pt_vm_flags(uint64_t e)
 {
-	return (va >> (12 + 9 * level)) & 511;
+	return ((e & PTE_W) ? VM_WRITE : 0) | ((e & PTE_U) ? VM_USER : 0) |
+	       ((e & PTE_NX) ? 0 : VM_EXEC) | ((e & PTE_PCD) ? VM_NOCACHE : 0) |
+	       ((e & PTE_G) ? VM_GLOBAL : 0);
 }
 
-/* Returns the next-level table under table[idx], allocating it if asked.
- * NULL if absent (and not created), out of frames, or a large page. */
-static uint64_t *next_table(uint64_t *table, unsigned idx, bool create)
+uint64_t *pt_next(uint64_t *table, unsigned idx, bool create, uint64_t upper)
 {
 	paddr_t pa;
 
@@ -65,42 +56,50 @@ static uint64_t *next_table(uint64_t *table, unsigned idx, bool create)
 		pa = frame_alloc();
 		if (pa == FRAME_NONE)
 			return NULL;
-		table[idx] = pa | PTE_P | PTE_W;
+		table[idx] = pa | PTE_P | PTE_W | upper;
 	}
 	if (table[idx] & PTE_PS)
 		return NULL;
-	return phys_to_virt(table[idx] & PTE_ADDR);
+	return pt_table(table[idx]);
+}
+
+uint64_t *pt_leaf(uint64_t *pml4, uint64_t va, bool create, uint64_t upper)
+{
+	uint64_t *t = pml4;
+
+	for (int level = 3; level >= 1; level--) {
+		t = pt_next(t, pt_index(va, level), create, upper);
+		if (!t)
+			return NULL;
+	}
+	return &t[pt_index(va, 0)];
 }
 
 /* Maps one page of 4 KiB (large = false) or 2 MiB. Returns 0 or -1. */
 static int map_one(uint64_t *pml4, uint64_t va, paddr_t pa, uint64_t flags,
                    bool large)
 {
-	uint64_t *pdpt, *pd, *pt;
+	uint64_t *pdpt, *pd, *pte;
 
-	pdpt = next_table(pml4, index_of(va, 3), true);
-	if (!pdpt)
-		return -1;
-	pd = next_table(pdpt, index_of(va, 2), true);
-	if (!pd)
-		return -1;
-	if (large) {
-		if (pd[index_of(va, 1)] & PTE_P)
+	if (!large) {
+		pte = pt_leaf(pml4, va, true, 0);
+		if (!pte || (*pte & PTE_P))
 			return -1;
-		pd[index_of(va, 1)] = pa | flags | PTE_PS;
+		*pte = pa | flags;
 		return 0;
 	}
-	pt = next_table(pd, index_of(va, 1), true);
-	if (!pt || (pt[index_of(va, 0)] & PTE_P))
+	pdpt = pt_next(pml4, pt_index(va, 3), true, 0);
+	pd = pdpt ? pt_next(pdpt, pt_index(va, 2), true, 0) : NULL;
+	if (!pd || (pd[pt_index(va, 1)] & PTE_P))
 		return -1;
-	pt[index_of(va, 0)] = pa | flags;
+	pd[pt_index(va, 1)] = pa | flags | PTE_PS;
 	return 0;
 }
 
 static int map_range(uint64_t *pml4, uint64_t va, paddr_t pa, size_t len,
                      unsigned flags)
 {
-	uint64_t f = pte_flags(flags);
+	uint64_t f = pt_flags(flags);
 	uint64_t end = va + len;
 
 	while (va < end) {
@@ -136,7 +135,7 @@ void vm_init(paddr_t ram_end, const struct boot_info *bi)
 	/* Pre-create every upper-half PDPT so that address spaces made later
 	 * can share the kernel half by copying 256 PML4 entries. */
 	for (unsigned i = 256; i < 512; i++) {
-		if (!next_table(kernel_pml4, i, true))
+		if (!pt_next(kernel_pml4, i, true, 0))
 			panic("vm: no frame for kernel PDPT %u", i);
 	}
 	if (map_range(kernel_pml4, DIRECT_MAP_BASE, 0, PAGE_ROUND_UP(ram_end),
@@ -158,6 +157,11 @@ void vm_init(paddr_t ram_end, const struct boot_info *bi)
 	map_section(__data_start, boot_stack_guard, VM_WRITE);
 	map_section(boot_stack_bottom, __data_end, VM_WRITE);
 	write_cr3(kernel_pml4_phys);
+}
+
+uint64_t *pt_kernel_pml4(void)
+{
+	return kernel_pml4;
 }
 
 int vm_map_kernel(uint64_t va, paddr_t pa, size_t len, unsigned flags)
@@ -187,7 +191,7 @@ bool vm_query(uint64_t va, paddr_t *pa, unsigned *flags)
 	int level;
 
 	for (level = 3; level >= 0; level--) {
-		e = table[index_of(va, level)];
+		e = table[pt_index(va, level)];
 		if (!(e & PTE_P))
 			return false;
 		if (level == 0 || (level <= 2 && (e & PTE_PS)))

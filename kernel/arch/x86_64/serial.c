@@ -47,3 +47,10 @@ void arch_console_write(const char *s, size_t len)
 		serial_put(s[i]);
 	}
 }
+
+int arch_console_read_byte(void)
+{
+	if (!(inb(COM1 + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(COM1 + UART_DATA);
+}

@@ -8,6 +8,8 @@
  */
 #include <kernel/arch.h>
 #include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
 #include "cpu.h"
 #include "gdt.h"
 #include "lapic.h"
@@ -26,6 +28,7 @@ _Static_assert(sizeof(struct idt_entry) == 16, "IDT gate is 16 bytes");
 
 extern const uint64_t isr_stub_table[256];
 extern volatile uint8_t probe_armed;
+extern const char uaccess_copy_insn[], uaccess_fixup[];
 extern uint64_t probe_rsp, probe_resume;
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
@@ -65,6 +68,11 @@ static const char *const exception_names[32] = {
     "#SX security",
     "reserved 31",
 };
+
+static const char *fault_name(uint64_t v)
+{
+	return v < 32 ? exception_names[v] : "interrupt";
+}
 
 static void set_gate(int vec, uint64_t addr, uint8_t ist)
 {
@@ -158,6 +166,20 @@ void trap_dispatch(struct trap_frame *tf)
 			tf->rsp = probe_rsp;
 			return;
 		}
+		/* A user copy hit an unmapped page: fail the copy, not the
+		 * kernel. */
+		if (v == VEC_PAGE_FAULT &&
+		    tf->rip == (uint64_t)uaccess_copy_insn) {
+			tf->rip = (uint64_t)uaccess_fixup;
+			return;
+		}
+		if (tf->cs & 3) {
+			process_fault(fault_name(v), tf->error,
+			              v == VEC_PAGE_FAULT ? read_cr2() : 0,
+			              tf->rip);
+			sched_return_to_user();
+			return;
+		}
 		fatal_exception(tf);
 	}
 	if (v == VEC_SPURIOUS)
@@ -165,8 +187,10 @@ void trap_dispatch(struct trap_frame *tf)
 	if (handlers[v]) {
 		handlers[v](tf);
 		lapic_eoi();
-		return;
+	} else {
+		kprintf("trap: unexpected interrupt vector %lu\n", v);
+		lapic_eoi();
 	}
-	kprintf("trap: unexpected interrupt vector %lu\n", v);
-	lapic_eoi();
+	if (tf->cs & 3)
+		sched_return_to_user();
 }

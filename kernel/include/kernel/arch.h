@@ -13,6 +13,8 @@
 /* Serial console. */
 void arch_console_init(void);
 void arch_console_write(const char *s, size_t len);
+/* Returns the next received byte, or -1 if none is waiting. */
+int arch_console_read_byte(void);
 
 /* Descriptor tables, CPU feature enables (NX, SMEP, SMAP, WP, PGE). */
 void arch_cpu_init(void);
@@ -44,6 +46,8 @@ void arch_timer_init(unsigned hz);
 uint64_t arch_cycles(void);
 uint64_t arch_cycles_per_second(void);
 uint64_t arch_timer_ticks(void);
+/* The portable kernel's tick handler, called by the arch timer interrupt. */
+void kernel_tick(void);
 
 /*
  * Calls fn(pc, ctx) for each return address on the stack, newest first,

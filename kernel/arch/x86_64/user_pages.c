@@ -1,0 +1,184 @@
+/*
+ * user_pages.c - x86_64 page tables for user address spaces.
+ *
+ * A new address space copies the kernel's 256 upper PML4 entries; since
+ * vm_init created every upper PDPT up front, later kernel mappings appear
+ * in all address spaces without touching them.
+ */
+#include <string.h>
+#include <kernel/as.h>
+#include <kernel/printk.h>
+#include "cpu.h"
+#include "pt.h"
+
+static bool user_page(uint64_t va)
+{
+	return !(va & (PAGE_SIZE - 1)) && va < USER_SPACE_END;
+}
+
+int as_create(struct addr_space *as)
+{
+	uint64_t *root;
+
+	memset(as, 0, sizeof(*as));
+	as->root = frame_alloc();
+	if (as->root == FRAME_NONE)
+		return -1;
+	root = phys_to_virt(as->root);
+	memcpy(root + 256, pt_kernel_pml4() + 256, 256 * sizeof(uint64_t));
+	return 0;
+}
+
+/* Frees the subtree below `table` at `level` (3: PDPT under the PML4). */
+static void free_level(struct addr_space *as, uint64_t *table, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = table[i];
+
+		if (!(e & PTE_P))
+			continue;
+		if (level == 0) {
+			if (e & PTE_OWNED) {
+				frame_free(e & PTE_ADDR);
+				as->owned_frames--;
+			}
+			continue;
+		}
+		free_level(as, pt_table(e), level - 1);
+		frame_free(e & PTE_ADDR);
+		as->table_frames--;
+	}
+}
+
+void as_destroy(struct addr_space *as)
+{
+	uint64_t *root;
+
+	if (as->root == 0 || as->root == FRAME_NONE)
+		return;
+	root = phys_to_virt(as->root);
+	for (int i = 0; i < 256; i++) {
+		if (!(root[i] & PTE_P))
+			continue;
+		free_level(as, pt_table(root[i]), 2);
+		frame_free(root[i] & PTE_ADDR);
+		as->table_frames--;
+	}
+	KASSERT(as->table_frames == 0 && as->owned_frames == 0);
+	if (pt_table(read_cr3()) == root)
+		as_activate_kernel();
+	frame_free(as->root);
+	as->root = 0;
+}
+
+/* Like pt_leaf, but counts the tables it creates. */
+static uint64_t *user_leaf(struct addr_space *as, uint64_t va, bool create)
+{
+	uint64_t *t = phys_to_virt(as->root);
+
+	for (int level = 3; level >= 1; level--) {
+		unsigned idx = pt_index(va, level);
+		bool absent = !(t[idx] & PTE_P);
+
+		t = pt_next(t, idx, create, PTE_U);
+		if (!t)
+			return NULL;
+		if (absent)
+			as->table_frames++;
+	}
+	return &t[pt_index(va, 0)];
+}
+
+int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags)
+{
+	uint64_t *pte;
+
+	if (!user_page(va) || (pa & (PAGE_SIZE - 1)))
+		return -1;
+	pte = user_leaf(as, va, true);
+	if (!pte)
+		return -2;
+	if (*pte & PTE_P)
+		return -1;
+	*pte = pa | pt_flags((flags & ~VM_GLOBAL) | VM_USER) |
+	       ((flags & AS_OWNED) ? PTE_OWNED : 0);
+	if (flags & AS_OWNED)
+		as->owned_frames++;
+	return 0;
+}
+
+int as_unmap(struct addr_space *as, uint64_t va)
+{
+	uint64_t *pte, e;
+
+	if (!user_page(va))
+		return -1;
+	pte = user_leaf(as, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return -1;
+	e = *pte;
+	*pte = 0;
+	if (pt_table(read_cr3()) == phys_to_virt(as->root))
+		invlpg(va);
+	if (e & PTE_OWNED) {
+		frame_free(e & PTE_ADDR);
+		as->owned_frames--;
+	}
+	return 0;
+}
+
+bool as_query(const struct addr_space *as, uint64_t va, paddr_t *pa,
+              unsigned *flags)
+{
+	uint64_t *t = phys_to_virt(as->root), e;
+
+	if (va >= USER_SPACE_END)
+		return false;
+	for (int level = 3; level >= 1; level--) {
+		e = t[pt_index(va, level)];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return false;
+		t = pt_table(e);
+	}
+	e = t[pt_index(va, 0)];
+	if (!(e & PTE_P))
+		return false;
+	*pa = (e & PTE_ADDR) | (va & (PAGE_SIZE - 1));
+	*flags = pt_vm_flags(e);
+	return true;
+}
+
+bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
+                   bool write)
+{
+	uint64_t end, page;
+	paddr_t pa;
+	unsigned f;
+
+	if (va >= USER_SPACE_END || len > USER_SPACE_END - va)
+		return false;
+	if (len == 0)
+		return true;
+	end = va + len;
+	for (page = PAGE_ROUND_DOWN(va); page < end; page += PAGE_SIZE) {
+		if (!as_query(as, page, &pa, &f) || !(f & VM_USER))
+			return false;
+		if (write && !(f & VM_WRITE))
+			return false;
+	}
+	return true;
+}
+
+void as_activate(const struct addr_space *as)
+{
+	if (read_cr3() != as->root)
+		write_cr3(as->root);
+}
+
+void as_activate_kernel(void)
+{
+	paddr_t k = virt_to_phys(pt_kernel_pml4());
+
+	if (read_cr3() != k)
+		write_cr3(k);
+}

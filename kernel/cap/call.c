@@ -1,0 +1,67 @@
+/*
+ * call.c - reading a call's params and writing its reply (call.h).
+ */
+#include <string.h>
+#include <capos/errors.h>
+#include <kernel/call.h>
+
+int call_params(struct call *c, struct capnp_msg *msg,
+                struct capnp_segment *segs, uint32_t nsegs,
+                struct capnp_struct *root)
+{
+	if (capnp_msg_init_stream(msg, c->params, c->params_len, segs, nsegs) !=
+	        CAPNP_OK ||
+	    capnp_root(msg, root) != CAPNP_OK)
+		return CAPOS_E_BAD_MESSAGE;
+	return 0;
+}
+
+int call_reply_begin(struct call *c, struct capnp_builder *b,
+                     uint16_t data_words, uint16_t ptr_words,
+                     struct capnp_bstruct *root)
+{
+	capnp_builder_init(b, c->result, c->result_cap);
+	capnp_builder_root(b, data_words, ptr_words, root);
+	return 0;
+}
+
+int call_reply_end(struct call *c, struct capnp_builder *b,
+                   uint32_t size_needed)
+{
+	const uint8_t *bytes;
+	size_t len;
+
+	if (capnp_builder_finish(b, &bytes, &len) != CAPNP_OK) {
+		c->needed = size_needed;
+		return CAPOS_E_BUFFER_TOO_SMALL;
+	}
+	c->result_len = (uint32_t)len;
+	return 0;
+}
+
+int call_reply_empty(struct call *c)
+{
+	struct capnp_builder b;
+	struct capnp_bstruct root;
+
+	call_reply_begin(c, &b, 0, 0, &root);
+	return call_reply_end(c, &b, 16);
+}
+
+int call_exception(struct call *c, enum cap_exception_type type,
+                   const char *reason)
+{
+	struct capnp_builder b;
+	struct capnp_bstruct root;
+	size_t n = strlen(reason);
+	int rc;
+
+	/* CapException: type @0 :UInt16 enum (data word 0), reason @1 Text. */
+	call_reply_begin(c, &b, 1, 1, &root);
+	capnp_bstruct_set_u16(&root, 0, (uint16_t)type, 0);
+	capnp_bstruct_set_text(&root, 0, reason, (uint32_t)n);
+	rc = call_reply_end(c, &b, 16 + 8 + 8 + ((n + 8) & ~7u));
+	if (rc == 0)
+		c->exception = true;
+	return rc;
+}

@@ -1,0 +1,337 @@
+/*
+ * ring.c - cap_enter: consume the calling thread's SQEs, post CQEs, and
+ * wait for completions.
+ *
+ * The ring page is shared with user code that may be hostile, so the
+ * kernel reads each user-written index once, checks it against its own
+ * private copy, copies each SQE before looking at it, and never lets a
+ * value it read steer a kernel access outside the ring. A CQE slot is
+ * reserved before an SQE is consumed: when the CQ is full the kernel
+ * stops consuming (back-pressure) rather than drop a completion.
+ */
+#include <string.h>
+#include <capos/capid.h>
+#include <capos/errors.h>
+#include <capos/syscall.h>
+#include <capos/ring.h>
+#include <kernel/arch.h>
+#include <kernel/call.h>
+#include <kernel/mm.h>
+#include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/ring.h>
+#include <kernel/thread.h>
+#include <kernel/uaccess.h>
+
+#define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
+#define CQ_MASK (CAPOS_RING_CQ_ENTRIES - 1)
+
+static bool message_framing_ok(const uint8_t *bytes, uint32_t len)
+{
+	struct capnp_segment segs[8];
+	struct capnp_msg msg;
+
+	return capnp_msg_init_stream(&msg, bytes, len, segs, 8) == CAPNP_OK;
+}
+
+static uint32_t read_once(const volatile uint32_t *p)
+{
+	return *p;
+}
+
+void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user)
+{
+	memset(kview, 0, sizeof(*kview));
+	kview->hdr.sq_entries = CAPOS_RING_SQ_ENTRIES;
+	kview->hdr.cq_entries = CAPOS_RING_CQ_ENTRIES;
+	t->ring = kview;
+	t->ring_user = user;
+	t->sq_head = t->cq_tail = t->cq_reserved = 0;
+}
+
+/* CQEs the user has not consumed yet, by the last cq_head we read. */
+static uint32_t cq_pending(const struct thread *t)
+{
+	return t->cq_tail - t->cq_head_seen;
+}
+
+/* Posts one CQE into a slot reserved earlier. Interrupts may be on or off;
+ * the ring is only ever written by its own thread or with irqs off. */
+static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
+{
+	uint64_t s = arch_irq_save();
+
+	KASSERT(t->cq_reserved > 0);
+	t->cq_reserved--;
+	t->ring->cq[t->cq_tail & CQ_MASK] = *cqe;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	t->cq_tail++;
+	t->ring->hdr.cq_tail = t->cq_tail;
+	if (t->waiting_cq && cq_pending(t) >= t->wait_min) {
+		t->waiting_cq = false;
+		sched_wake(t);
+	}
+	arch_irq_restore(s);
+}
+
+static void complete(struct thread *t, uint64_t user_data, int result,
+                     uint32_t flags, uint32_t needed)
+{
+	struct capos_cqe cqe = {
+	    .user_data = user_data,
+	    .result = result,
+	    .flags = flags,
+	    .needed = needed,
+	};
+
+	if (result < 0 && result != CAPOS_E_BUFFER_TOO_SMALL)
+		t->ring->hdr.sqes_rejected++;
+	post_reserved(t, &cqe);
+}
+
+/* Rejects what no opcode allows: reserved fields and unknown flags. */
+static bool sqe_reserved_clear(const struct capos_sqe *s)
+{
+	return s->flags == 0 && s->reserved0 == 0 && s->reserved1 == 0;
+}
+
+static int do_call(struct thread *t, const struct capos_sqe *s)
+{
+	struct process *p = t->proc;
+	struct kobject *obj;
+	struct call c;
+	uint8_t *params = NULL, *result = NULL;
+	int rc;
+
+	if (s->call_id || s->xfer_count || s->xfer_addr)
+		return s->xfer_count ? CAPOS_E_NOT_SUPPORTED : CAPOS_E_BAD_SQE;
+	if (s->params_len > CAPOS_MSG_MAX || s->result_len > CAPOS_MSG_MAX)
+		return CAPOS_E_TOO_LARGE;
+	rc = process_cap_lookup(p, s->cap, &obj);
+	if (rc)
+		return rc;
+	if (s->params_len && s->params_len < 16)
+		return CAPOS_E_BAD_MESSAGE; /* shorter than any message */
+	if (!as_check_user(&p->as, s->params_addr, s->params_len, false) ||
+	    !as_check_user(&p->as, s->result_addr, s->result_len, true))
+		return CAPOS_E_BAD_POINTER;
+	if (s->params_len && !(params = kmalloc(s->params_len)))
+		return CAPOS_E_QUOTA;
+	if (s->result_len && !(result = kzalloc(s->result_len))) {
+		kfree(params);
+		return CAPOS_E_QUOTA;
+	}
+	if (copy_from_user(params, s->params_addr, s->params_len)) {
+		rc = CAPOS_E_BAD_POINTER;
+		goto out;
+	}
+	/* Every object gets a well-framed message (or none): the framing is
+	 * checked once here, the contents by the object's reader. */
+	if (s->params_len && !message_framing_ok(params, s->params_len)) {
+		rc = CAPOS_E_BAD_MESSAGE;
+		goto out;
+	}
+	c = (struct call){
+	    .caller = t,
+	    .user_data = s->user_data,
+	    .method = s->method,
+	    .params = params,
+	    .params_len = s->params_len,
+	    .result = result,
+	    .result_cap = s->result_len,
+	    .result_addr = s->result_addr,
+	};
+	rc = obj->ops->call(obj, &c);
+	if (rc == CALL_PENDING)
+		goto out;
+	if (rc == CAPOS_E_BUFFER_TOO_SMALL) {
+		complete(t, s->user_data, rc, 0, c.needed);
+		rc = CALL_PENDING; /* completed already */
+		goto out;
+	}
+	if (rc == 0 && copy_to_user(s->result_addr, result, c.result_len))
+		rc = CAPOS_E_BAD_POINTER;
+	if (rc == 0) {
+		complete(t, s->user_data, (int)c.result_len,
+		         c.exception ? CAPOS_CQE_EXCEPTION : 0, 0);
+		rc = CALL_PENDING;
+	}
+out:
+	kfree(params);
+	kfree(result);
+	return rc;
+}
+
+/* Handles one SQE whose CQE slot is reserved. */
+static void process_sqe(struct thread *t, const struct capos_sqe *s)
+{
+	int rc;
+
+	if (!sqe_reserved_clear(s)) {
+		complete(t, s->user_data, CAPOS_E_BAD_SQE, 0, 0);
+		return;
+	}
+	switch (s->opcode) {
+	case CAPOS_OP_NOP:
+		rc = 0;
+		break;
+	case CAPOS_OP_CALL:
+		rc = do_call(t, s);
+		if (rc == CALL_PENDING)
+			return; /* posted (or will be) by do_call's path */
+		break;
+	case CAPOS_OP_RELEASE:
+		rc = process_cap_release(t->proc, s->cap);
+		break;
+	case CAPOS_OP_RECV:
+	case CAPOS_OP_RETURN:
+	case CAPOS_OP_PARK:
+	case CAPOS_OP_UNPARK:
+		rc = CAPOS_E_NOT_SUPPORTED;
+		break;
+	default:
+		rc = CAPOS_E_BAD_SQE;
+		break;
+	}
+	complete(t, s->user_data, rc, 0, 0);
+}
+
+long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
+{
+	struct capos_ring *r = t->ring;
+	uint32_t sq_tail, cq_head;
+	uint64_t deadline = 0;
+
+	if (!r)
+		return CAPOS_E_NOT_SUPPORTED;
+	sq_tail = read_once(&r->hdr.sq_tail);
+	cq_head = read_once(&r->hdr.cq_head);
+	/* The user may not claim more SQEs than the SQ holds, nor to have
+	 * consumed CQEs the kernel never posted. */
+	if (sq_tail - t->sq_head > CAPOS_RING_SQ_ENTRIES ||
+	    t->cq_tail - cq_head > CAPOS_RING_CQ_ENTRIES)
+		return CAPOS_E_RING_CORRUPT;
+	t->cq_head_seen = cq_head;
+
+	while (t->sq_head != sq_tail) {
+		struct capos_sqe sqe;
+
+		if (cq_pending(t) + t->cq_reserved >= CAPOS_RING_CQ_ENTRIES) {
+			r->hdr.cq_full_stalls++;
+			break;
+		}
+		sqe = r->sq[t->sq_head & SQ_MASK];
+		t->sq_head++;
+		r->hdr.sq_head = t->sq_head;
+		t->cq_reserved++;
+		process_sqe(t, &sqe);
+	}
+
+	if (min_complete > CAPOS_RING_CQ_ENTRIES)
+		min_complete = CAPOS_RING_CQ_ENTRIES;
+	if (cq_pending(t) >= min_complete || timeout_ns == 0)
+		return cq_pending(t);
+	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
+		uint64_t now = time_now_ns();
+
+		deadline = timeout_ns > UINT64_MAX - now ? 0 : now + timeout_ns;
+	}
+	for (;;) {
+		uint64_t s = arch_irq_save();
+
+		if (cq_pending(t) >= min_complete || t->killed) {
+			arch_irq_restore(s);
+			break;
+		}
+		t->wait_min = (uint32_t)min_complete;
+		t->waiting_cq = true;
+		if (!sched_block(deadline)) {
+			t->waiting_cq = false;
+			arch_irq_restore(s);
+			if (cq_pending(t) < min_complete)
+				return CAPOS_E_TIMED_OUT;
+			break;
+		}
+		arch_irq_restore(s);
+	}
+	return cq_pending(t);
+}
+
+void call_make_pending(struct call *c, struct pending_call *pc,
+                       void (*cancel)(struct pending_call *pc))
+{
+	struct thread *t = c->caller;
+
+	pc->thread = t;
+	pc->user_data = c->user_data;
+	pc->result_addr = c->result_addr;
+	pc->result_cap = c->result_cap;
+	pc->cancel = cancel;
+	pc->next = t->pending;
+	t->pending = pc;
+}
+
+static void unlink_pending(struct pending_call *pc)
+{
+	for (struct pending_call **p = &pc->thread->pending; *p;
+	     p = &(*p)->next) {
+		if (*p == pc) {
+			*p = pc->next;
+			return;
+		}
+	}
+}
+
+/* Copies into the caller's memory through its page tables (direct map),
+ * so it works whatever address space is live. */
+static int copy_to_thread(struct thread *t, uint64_t uaddr, const void *src,
+                          uint32_t len)
+{
+	const uint8_t *s = src;
+
+	while (len) {
+		paddr_t pa;
+		unsigned f;
+		uint32_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
+
+		if (chunk > len)
+			chunk = len;
+		if (!as_query(&t->proc->as, uaddr, &pa, &f) ||
+		    !(f & VM_WRITE) || !(f & VM_USER))
+			return -1;
+		memcpy(phys_to_virt(pa), s, chunk);
+		uaddr += chunk;
+		s += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+void pending_complete(struct pending_call *pc, int result, const void *msg,
+                      uint32_t len, uint32_t flags)
+{
+	struct thread *t = pc->thread;
+	uint64_t s = arch_irq_save();
+
+	unlink_pending(pc);
+	if (result >= 0 && len > pc->result_cap) {
+		complete(t, pc->user_data, CAPOS_E_BUFFER_TOO_SMALL, 0, len);
+	} else if (result >= 0 &&
+	           copy_to_thread(t, pc->result_addr, msg, len)) {
+		complete(t, pc->user_data, CAPOS_E_BAD_POINTER, 0, 0);
+	} else {
+		complete(t, pc->user_data, result >= 0 ? (int)len : result,
+		         flags, 0);
+	}
+	arch_irq_restore(s);
+}
+
+void ring_cancel_pending(struct thread *t)
+{
+	while (t->pending) {
+		struct pending_call *pc = t->pending;
+
+		t->pending = pc->next;
+		pc->cancel(pc);
+	}
+}

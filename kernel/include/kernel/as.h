@@ -1,0 +1,58 @@
+/*
+ * as.h - user address spaces: the lower half of a set of page tables,
+ * the upper (kernel) half shared with every other address space.
+ *
+ * Frames mapped with AS_OWNED belong to the address space and are freed
+ * with it; others (shared memory objects) belong to whoever mapped them.
+ */
+#ifndef CAPOS_KERNEL_AS_H
+#define CAPOS_KERNEL_AS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <kernel/vm.h>
+
+#define AS_OWNED 0x100 /* with VM_* flags: free the frame at unmap/destroy */
+
+struct addr_space {
+	paddr_t root;          /* PML4 */
+	uint64_t table_frames; /* page-table frames below the root */
+	uint64_t owned_frames; /* frames mapped with AS_OWNED */
+};
+
+/* Returns 0, or -1 when no frame is left for the root. */
+int as_create(struct addr_space *as);
+
+/* Frees every owned frame and page table, then the root. */
+void as_destroy(struct addr_space *as);
+
+/*
+ * Maps one 4 KiB page (VM_USER is implied). Returns 0, -1 if va is not a
+ * page-aligned user address or is already mapped, -2 if a page table
+ * could not be allocated (nothing changes then).
+ */
+int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags);
+
+/* Unmaps one page, freeing its frame if owned. Returns 0 or -1 if not
+ * mapped. */
+int as_unmap(struct addr_space *as, uint64_t va);
+
+/* Returns true if va is mapped, with its frame and VM_* flags. */
+bool as_query(const struct addr_space *as, uint64_t va, paddr_t *pa,
+              unsigned *flags);
+
+/*
+ * Returns true if every byte of [va, va+len) is mapped user-accessible
+ * (and writable if `write`). len 0 is valid for any va below the user
+ * limit. Checks for wrap-around.
+ */
+bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
+                   bool write);
+
+/* Makes `as` the current address space on this CPU. */
+void as_activate(const struct addr_space *as);
+/* The kernel-only address space (for the idle thread and teardown). */
+void as_activate_kernel(void);
+
+#endif

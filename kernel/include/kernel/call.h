@@ -1,0 +1,68 @@
+/*
+ * call.h - building replies to calls, and calls that finish later.
+ *
+ * A kernel object answers a CALL by writing a Cap'n Proto message into
+ * the call's kernel result buffer (call_reply_*), or refuses it with a
+ * CapException (call_exception). A method that must wait (Timer.sleep,
+ * Console.read) turns the call into a pending call and completes it later
+ * from any context; the CQE slot for it was reserved when it was taken.
+ */
+#ifndef CAPOS_KERNEL_CALL_H
+#define CAPOS_KERNEL_CALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <capnp/capnp.h>
+#include <kernel/kobject.h>
+
+/* Schema ExceptionType ordinals (schema/capos.capnp). */
+enum cap_exception_type {
+	CAPEX_FAILED = 0,
+	CAPEX_OVERLOADED = 1,
+	CAPEX_DISCONNECTED = 2,
+	CAPEX_UNIMPLEMENTED = 3,
+	CAPEX_INVALID_ARGUMENT = 4,
+};
+
+/* Reads the call's params root struct. Returns 0 or CAPOS_E_BAD_MESSAGE. */
+int call_params(struct call *c, struct capnp_msg *msg,
+                struct capnp_segment *segs, uint32_t nsegs,
+                struct capnp_struct *root);
+
+/* Starts the reply: a root struct of the given shape in c->result. */
+int call_reply_begin(struct call *c, struct capnp_builder *b,
+                     uint16_t data_words, uint16_t ptr_words,
+                     struct capnp_bstruct *root);
+/* Finishes it; returns 0 or CAPOS_E_BUFFER_TOO_SMALL (c->needed set). */
+int call_reply_end(struct call *c, struct capnp_builder *b,
+                   uint32_t size_needed);
+/* An empty result struct. */
+int call_reply_empty(struct call *c);
+/* A CapException reply. Returns 0 (the CQE carries EXCEPTION). */
+int call_exception(struct call *c, enum cap_exception_type type,
+                   const char *reason);
+
+struct pending_call {
+	struct thread *thread;
+	uint64_t user_data;
+	uint64_t result_addr;
+	uint32_t result_cap;
+	struct pending_call *next; /* the thread's list of pending calls */
+	/* Called when the thread dies first; must unlink and free. */
+	void (*cancel)(struct pending_call *pc);
+};
+
+/* Turns c into pc and links it to the caller; the method then returns
+ * CALL_PENDING. */
+void call_make_pending(struct call *c, struct pending_call *pc,
+                       void (*cancel)(struct pending_call *pc));
+
+/*
+ * Completes a pending call with a result message (or an error when
+ * result < 0) written straight into the caller's memory through its page
+ * tables, so any context may complete it. Unlinks pc; the caller frees it.
+ */
+void pending_complete(struct pending_call *pc, int result, const void *msg,
+                      uint32_t len, uint32_t flags);
+
+#endif

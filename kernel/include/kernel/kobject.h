@@ -1,0 +1,66 @@
+/*
+ * kobject.h - kernel objects: what a capability points at.
+ *
+ * Every object starts with a struct kobject: its type's operations (the
+ * Cap'n Proto interface it serves and how to call it) and a reference
+ * count (one per cap slot holding it, plus any the kernel holds). The
+ * interface is the permission: an object answers exactly the methods of
+ * its interface and nothing else.
+ */
+#ifndef CAPOS_KERNEL_KOBJECT_H
+#define CAPOS_KERNEL_KOBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kobject;
+struct thread;
+
+/* One CALL as the object sees it. Params are already in kernel memory. */
+struct call {
+	struct thread *caller;
+	uint64_t user_data;
+	uint16_t method;
+	const uint8_t *params; /* a Cap'n Proto message, params_len bytes */
+	uint32_t params_len;
+	uint8_t *result; /* kernel buffer of result_cap bytes */
+	uint32_t result_cap;
+	uint64_t result_addr; /* the caller's buffer, for pending calls */
+	uint32_t result_len;  /* out: bytes written */
+	uint32_t needed;      /* out, with CAPOS_E_BUFFER_TOO_SMALL */
+	bool exception;       /* out: result holds a CapException */
+};
+
+/* A method may finish later (Timer.sleep): it returns CALL_PENDING and
+ * posts the completion itself with ring_complete_pending(). */
+#define CALL_PENDING 1
+
+struct kobject_ops {
+	const char *name;
+	uint64_t interface_id;
+	uint8_t xfer_allow; /* CAPOS_XFER_ALLOW_* */
+	/* Returns 0 (result_len set), CALL_PENDING, or a transport error. */
+	int (*call)(struct kobject *obj, struct call *c);
+	/* The last reference went away. NULL for static objects. */
+	void (*destroy)(struct kobject *obj);
+};
+
+struct kobject {
+	const struct kobject_ops *ops;
+	uint32_t refs;
+};
+
+static inline struct kobject *kobject_get(struct kobject *o)
+{
+	o->refs++;
+	return o;
+}
+
+static inline void kobject_put(struct kobject *o)
+{
+	if (--o->refs == 0 && o->ops->destroy)
+		o->ops->destroy(o);
+}
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * objects.h - the kernel objects that exist once per system.
+ */
+#ifndef CAPOS_KERNEL_OBJECTS_H
+#define CAPOS_KERNEL_OBJECTS_H
+
+#include <kernel/kobject.h>
+
+/* Interface ids, as capnp assigns them (docs/schema.md). */
+#define IFACE_CONSOLE 0xc4c9645d7e0bdd0eull
+#define IFACE_TIMER   0x978d525959459ea6ull
+
+extern struct kobject console_object;
+extern struct kobject timer_object;
+
+/* Serial input arrives by polling from the timer tick. */
+void console_poll_input(void);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * ring.h - the kernel side of a thread's ring (kernel/cap/ring.c).
+ */
+#ifndef CAPOS_KERNEL_RING_H
+#define CAPOS_KERNEL_RING_H
+
+#include <stdint.h>
+#include <capos/ring.h>
+
+struct thread;
+
+/* Sets up t's ring: kview is the kernel's view of the page mapped at
+ * user address `user` in t's process. */
+void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user);
+
+/* The cap_enter system call for thread t. */
+long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns);
+
+/* Cancels every call of t still pending (t is going away). */
+void ring_cancel_pending(struct thread *t);
+
+#endif

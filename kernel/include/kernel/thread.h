@@ -1,0 +1,91 @@
+/*
+ * thread.h - threads, the scheduler's unit. Each user thread has its own
+ * kernel stack and its own ring page (R1: one ring per thread).
+ *
+ * State machine (asserted in sched.c):
+ *   NEW -> RUNNABLE -> RUNNING -> (RUNNABLE | BLOCKED | DEAD)
+ *   BLOCKED -> RUNNABLE (woken, or its deadline passed)
+ * A DEAD thread never runs again; its stack is freed by the next thread
+ * that runs (never by itself, since it still stands on it).
+ */
+#ifndef CAPOS_KERNEL_THREAD_H
+#define CAPOS_KERNEL_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <arch/thread.h>
+#include <capos/ring.h>
+
+struct process;
+struct pending_call;
+
+enum thread_state {
+	THREAD_NEW,
+	THREAD_RUNNABLE,
+	THREAD_RUNNING,
+	THREAD_BLOCKED,
+	THREAD_DEAD,
+};
+
+#define KSTACK_SIZE (16 * 1024)
+
+struct thread {
+	struct arch_thread arch;
+	enum thread_state state;
+	uint32_t tid;
+	struct process *proc;     /* NULL for kernel threads (idle) */
+	struct thread *next;      /* run queue or sleep list link */
+	struct thread *proc_next; /* the process's list of threads */
+	void *kstack;             /* KSTACK_SIZE bytes */
+
+	/* Blocking: a wake-up deadline (ns, 0 = none) and why it woke. */
+	uint64_t deadline_ns;
+	bool timed_out;
+
+	/* The ring: user address, kernel view, private indices. */
+	uint64_t ring_user;
+	struct capos_ring *ring;
+	uint32_t sq_head;      /* next SQE the kernel reads */
+	uint32_t cq_tail;      /* next CQE slot the kernel writes */
+	uint32_t cq_reserved;  /* CQEs promised to calls still in flight */
+	uint32_t cq_head_seen; /* user's cq_head as read at cap_enter */
+	uint32_t wait_min;     /* blocked in cap_enter until this many CQEs */
+	bool waiting_cq;
+	struct pending_call *pending; /* calls that will complete later */
+	bool killed;                  /* exit at the next return to user mode */
+};
+
+/* Creates a thread that will start by calling fn(arg) in kernel mode. */
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg);
+void thread_free(struct thread *t);
+
+/* Arch: prepares t's kernel stack so the first switch calls fn(arg). */
+void arch_thread_init(struct thread *t, void (*fn)(void *), void *arg);
+/* Arch: switches from prev to next (saves and restores FPU and FS). */
+void arch_thread_switch(struct thread *prev, struct thread *next);
+/* Arch: enters user mode at entry with the ABI's three arguments. */
+__attribute__((noreturn)) void arch_enter_user(uint64_t entry, uint64_t stack,
+                                               uint64_t a0, uint64_t a1,
+                                               uint64_t a2);
+void arch_thread_set_tls(struct thread *t, uint64_t base);
+
+/* Scheduler (kernel/proc/sched.c). */
+void sched_init(void);
+void sched_make_runnable(struct thread *t);
+void sched_wake(struct thread *t);
+/* Blocks the current thread until woken or until deadline_ns (0: none).
+ * Returns false if it woke because the deadline passed. */
+bool sched_block(uint64_t deadline_ns);
+void sched_yield(void);
+void sched_tick(void);
+/* Runs the scheduler loop on this CPU; never returns. */
+__attribute__((noreturn)) void sched_start(void);
+/* At every return to user mode: reschedule or die if asked. */
+void sched_return_to_user(void);
+__attribute__((noreturn)) void sched_exit_current(void);
+struct thread *current_thread(void);
+
+/* Monotonic time in ns since boot (TSC based). */
+uint64_t time_now_ns(void);
+
+#endif

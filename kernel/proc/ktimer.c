@@ -1,0 +1,49 @@
+/*
+ * ktimer.c - see ktimer.h. A list ordered by deadline; firing takes the
+ * expired prefix.
+ */
+#include <kernel/arch.h>
+#include <kernel/ktimer.h>
+
+static struct ktimer *timers;
+
+void ktimer_arm(struct ktimer *k, uint64_t deadline_ns,
+                void (*fn)(struct ktimer *k))
+{
+	uint64_t s = arch_irq_save();
+	struct ktimer **p = &timers;
+
+	k->deadline_ns = deadline_ns;
+	k->fn = fn;
+	while (*p && (*p)->deadline_ns <= deadline_ns)
+		p = &(*p)->next;
+	k->next = *p;
+	*p = k;
+	k->armed = true;
+	arch_irq_restore(s);
+}
+
+void ktimer_cancel(struct ktimer *k)
+{
+	uint64_t s = arch_irq_save();
+
+	for (struct ktimer **p = &timers; *p; p = &(*p)->next) {
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	}
+	k->armed = false;
+	arch_irq_restore(s);
+}
+
+void timers_fire(uint64_t now_ns)
+{
+	while (timers && timers->deadline_ns <= now_ns) {
+		struct ktimer *k = timers;
+
+		timers = k->next;
+		k->armed = false;
+		k->fn(k);
+	}
+}

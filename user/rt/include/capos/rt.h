@@ -1,0 +1,80 @@
+/*
+ * rt.h - the capOS C runtime: the ring client, initial capabilities, and
+ * typed clients for the kernel's interfaces.
+ *
+ * A program gets its first thread's ring and its CapSet from _start. Calls
+ * are SQEs; completions are matched by user_data, so they may arrive in
+ * any order. Nothing here is thread-safe yet: one ring per thread.
+ */
+#ifndef CAPOS_RT_H
+#define CAPOS_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <capos/capid.h>
+#include <capos/capset.h>
+#include <capos/errors.h>
+#include <capos/ring.h>
+#include <capos/syscall.h>
+
+/* System calls. */
+long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns);
+__attribute__((noreturn)) void capos_exit(int code);
+
+/* What _start was given. */
+extern struct capos_ring *rt_ring;
+extern uint64_t rt_thread_id;
+extern const struct capos_capset_header *rt_capset;
+
+/* The program's main; its return value is the exit code. */
+int main(void);
+
+/*
+ * Finds the initial capability called `name` whose interface is
+ * `interface_id`. Returns its CapId, or CAPOS_CAP_NULL if there is none
+ * or its interface differs (no typed client for the wrong type).
+ */
+capos_cap_t rt_capset_find(const char *name, uint64_t interface_id);
+
+/* Queues an SQE; user_data 0 gets a fresh value. Returns its user_data,
+ * or 0 when the SQ is full (flush and retry). */
+uint64_t rt_submit(const struct capos_sqe *sqe);
+
+/* Submits everything queued; never blocks. Returns cap_enter's result. */
+long rt_flush(void);
+
+/*
+ * Waits for the completion with this user_data (submitting queued SQEs
+ * first). Completions for other user_data that arrive meanwhile are kept
+ * for their own waiters. Returns 0 with *cqe, or a negative cap_enter
+ * error.
+ */
+int rt_wait(uint64_t user_data, struct capos_cqe *cqe);
+
+/*
+ * One synchronous call. Returns the CQE's result: >= 0 the result length
+ * (with *exception set if the buffer holds a CapException), < 0 a
+ * transport error.
+ */
+int rt_call(capos_cap_t cap, uint16_t method, const void *params,
+            uint32_t params_len, void *result, uint32_t result_len,
+            bool *exception);
+
+/* Release: queued for the next flush (rt_release) or done now. */
+void rt_release(capos_cap_t cap);
+int rt_release_now(capos_cap_t cap);
+
+/* Typed clients (kernel interfaces). */
+#define RT_IFACE_CONSOLE 0xc4c9645d7e0bdd0eull
+#define RT_IFACE_TIMER   0x978d525959459ea6ull
+
+int rt_console_write(capos_cap_t console, const void *data, uint32_t len);
+int rt_console_write_line(capos_cap_t console, const char *text);
+/* Returns bytes read (>= 1) or a negative error. */
+int rt_console_read(capos_cap_t console, void *buf, uint32_t max);
+/* Returns 0 with *ns, or a negative error. */
+int rt_timer_now(capos_cap_t timer, uint64_t *ns);
+int rt_timer_sleep(capos_cap_t timer, uint64_t ns);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * string.h - the string functions user/rt/mini/string.c provides to
+ * programs built without a libc.
+ */
+#ifndef CAPOS_RT_MINI_STRING_H
+#define CAPOS_RT_MINI_STRING_H
+
+#include <stddef.h>
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+#endif

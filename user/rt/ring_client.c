@@ -1,0 +1,158 @@
+/*
+ * ring_client.c - submitting SQEs and collecting CQEs by user_data.
+ *
+ * The kernel completes calls in any order (a sleep finishes after a later
+ * now()), so completions read while waiting for another are parked in a
+ * small table until their own waiter asks.
+ */
+#include <string.h>
+#include <capos/rt.h>
+
+#define PARKED_MAX 64
+
+struct capos_ring *rt_ring;
+uint64_t rt_thread_id;
+const struct capos_capset_header *rt_capset;
+
+static uint64_t next_user_data = 1;
+static struct capos_cqe parked[PARKED_MAX];
+static uint32_t nparked;
+
+uint64_t rt_submit(const struct capos_sqe *sqe)
+{
+	struct capos_ring_header *h = &rt_ring->hdr;
+	uint32_t tail = h->sq_tail;
+	struct capos_sqe *slot;
+
+	if (tail - __atomic_load_n(&h->sq_head, __ATOMIC_ACQUIRE) >=
+	    CAPOS_RING_SQ_ENTRIES)
+		return 0;
+	slot = &rt_ring->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
+	*slot = *sqe;
+	if (!slot->user_data)
+		slot->user_data = next_user_data++;
+	__atomic_store_n(&h->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return slot->user_data;
+}
+
+long rt_flush(void)
+{
+	return capos_cap_enter(0, 0);
+}
+
+/* Moves every posted CQE into the parked table. */
+static void drain(void)
+{
+	struct capos_ring_header *h = &rt_ring->hdr;
+	uint32_t head = h->cq_head;
+	uint32_t tail = __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE);
+
+	while (head != tail && nparked < PARKED_MAX) {
+		parked[nparked++] =
+		    rt_ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+		head++;
+	}
+	__atomic_store_n(&h->cq_head, head, __ATOMIC_RELEASE);
+}
+
+static bool take_parked(uint64_t user_data, struct capos_cqe *out)
+{
+	for (uint32_t i = 0; i < nparked; i++) {
+		if (parked[i].user_data == user_data) {
+			*out = parked[i];
+			parked[i] = parked[--nparked];
+			return true;
+		}
+	}
+	return false;
+}
+
+int rt_wait(uint64_t user_data, struct capos_cqe *cqe)
+{
+	for (;;) {
+		long rc;
+
+		drain();
+		if (take_parked(user_data, cqe))
+			return 0;
+		rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
+		if (rc < 0)
+			return (int)rc;
+	}
+}
+
+int rt_call(capos_cap_t cap, uint16_t method, const void *params,
+            uint32_t params_len, void *result, uint32_t result_len,
+            bool *exception)
+{
+	struct capos_sqe sqe = {
+	    .opcode = CAPOS_OP_CALL,
+	    .method = method,
+	    .cap = cap,
+	    .params_addr = (uint64_t)params,
+	    .params_len = params_len,
+	    .result_addr = (uint64_t)result,
+	    .result_len = result_len,
+	};
+	struct capos_cqe cqe;
+	uint64_t ud;
+	int rc;
+
+	while (!(ud = rt_submit(&sqe)))
+		rt_flush();
+	rc = rt_wait(ud, &cqe);
+	if (rc < 0)
+		return rc;
+	if (exception)
+		*exception = cqe.flags & CAPOS_CQE_EXCEPTION;
+	return cqe.result;
+}
+
+void rt_release(capos_cap_t cap)
+{
+	struct capos_sqe sqe = {.opcode = CAPOS_OP_RELEASE, .cap = cap};
+
+	while (!rt_submit(&sqe))
+		rt_flush();
+}
+
+int rt_release_now(capos_cap_t cap)
+{
+	struct capos_sqe sqe = {.opcode = CAPOS_OP_RELEASE, .cap = cap};
+	struct capos_cqe cqe;
+	uint64_t ud;
+	int rc;
+
+	while (!(ud = rt_submit(&sqe)))
+		rt_flush();
+	rc = rt_wait(ud, &cqe);
+	return rc < 0 ? rc : cqe.result;
+}
+
+capos_cap_t rt_capset_find(const char *name, uint64_t interface_id)
+{
+	const struct capos_capset_entry *e;
+
+	if (!rt_capset || rt_capset->magic != CAPOS_CAPSET_MAGIC)
+		return CAPOS_CAP_NULL;
+	e = (const struct capos_capset_entry *)(rt_capset + 1);
+	for (uint32_t i = 0; i < rt_capset->count; i++) {
+		if (strncmp(e[i].name, name, CAPOS_CAPSET_NAME_MAX) == 0)
+			return e[i].interface_id == interface_id
+			           ? e[i].cap
+			           : CAPOS_CAP_NULL;
+	}
+	return CAPOS_CAP_NULL;
+}
+
+void rt_start(struct capos_ring *ring, uint64_t tid,
+              const struct capos_capset_header *capset);
+
+void rt_start(struct capos_ring *ring, uint64_t tid,
+              const struct capos_capset_header *capset)
+{
+	rt_ring = ring;
+	rt_thread_id = tid;
+	rt_capset = capset;
+	capos_exit(main());
+}

@@ -1,0 +1,35 @@
+/*
+ * start.S - a program's first instructions (ABI: docs/abi.md "Process
+ * entry"): rdi = this thread's ring, rsi = thread id, rdx = CapSet page.
+ * The stack is 16-byte aligned; no frame above this one.
+ */
+	.section .text.start, "ax"
+	.global _start
+_start:
+	xor	%ebp, %ebp
+	call	rt_start
+	ud2
+
+/* long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns) */
+	.text
+	.global capos_cap_enter
+capos_cap_enter:
+	xor	%eax, %eax
+	syscall
+	ret
+
+/* void capos_exit(int code) */
+	.global capos_exit
+capos_exit:
+	mov	$1, %eax
+	syscall
+	ud2
+
+/* long capos_syscall_raw(long nr, long a0, long a1): tests only. */
+	.global capos_syscall_raw
+capos_syscall_raw:
+	mov	%rdi, %rax
+	mov	%rsi, %rdi
+	mov	%rdx, %rsi
+	syscall
+	ret
