@@ -86,6 +86,15 @@ static void record_modules(const struct boot_info *bi)
 
 static bool scheduler_running;
 
+static const char *strchr_bounded(const char *s, char c)
+{
+	for (; *s; s++) {
+		if (*s == c)
+			return s;
+	}
+	return NULL;
+}
+
 void kernel_tick(void)
 {
 	if (!scheduler_running)
@@ -103,36 +112,142 @@ static const struct boot_module *find_module(const char *name)
 	return NULL;
 }
 
-/* Starts each program named in the comma list `names` with the console
- * and the timer. (The manifest takes this over with init.) */
+/* The kernel capabilities a program can be started with, by CapSet name. */
+static const struct proc_grant kernel_sources[] = {
+    {"console", &console_object},
+    {"timer", &timer_object},
+    {"thread", &thread_control_object},
+};
+#define NSOURCES (sizeof(kernel_sources) / sizeof(kernel_sources[0]))
+
+/*
+ * Parses "name" or "name:cap+cap" into the program name and its grants
+ * (all kernel sources when no list is given). Returns the grant count.
+ */
+static uint32_t parse_program(const char *item, size_t len, char *name,
+                              struct proc_grant *grants)
+{
+	size_t n = 0, i = 0;
+	uint32_t ng = 0;
+
+	while (i < len && item[i] != ':' && n + 1 < BOOT_MODNAME_MAX)
+		name[n++] = item[i++];
+	name[n] = 0;
+	if (i == len) {
+		for (uint32_t k = 0; k < NSOURCES; k++)
+			grants[ng++] = kernel_sources[k];
+		return ng;
+	}
+	while (i < len) {
+		size_t start = ++i;
+
+		while (i < len && item[i] != '+')
+			i++;
+		for (uint32_t k = 0; k < NSOURCES; k++) {
+			if (strlen(kernel_sources[k].name) == i - start &&
+			    !strncmp(kernel_sources[k].name, item + start,
+			             i - start))
+				grants[ng++] = kernel_sources[k];
+		}
+	}
+	return ng;
+}
+
+/* Starts each program of the comma list `names` (see parse_program).
+ * The manifest and init take this over. */
 static void start_programs(const char *names)
 {
-	static const char *const cap_names[] = {"console", "timer"};
-	struct proc_grant grants[2] = {{cap_names[0], &console_object},
-	                               {cap_names[1], &timer_object}};
+	struct proc_grant grants[NSOURCES * 4];
 	char name[BOOT_MODNAME_MAX];
 	const char *p = names;
 
 	while (*p) {
-		size_t n = 0;
+		const char *end = p;
 		const struct boot_module *m;
+		uint32_t ng;
 		int err;
 
-		while (*p && *p != ',' && n + 1 < sizeof(name))
-			name[n++] = *p++;
-		name[n] = 0;
-		if (*p == ',')
-			p++;
+		while (*end && *end != ',')
+			end++;
+		ng = parse_program(p, (size_t)(end - p), name, grants);
+		p = *end ? end + 1 : end;
 		m = find_module(name);
 		if (!m) {
 			kprintf("[kernel] no boot module '%s'\n", name);
 			continue;
 		}
 		if (!process_spawn(name, phys_to_virt(m->start),
-		                   m->end - m->start, grants, 2, &err))
+		                   m->end - m->start, grants, ng, &err))
 			kprintf("[kernel] cannot start %s: error %d\n", name,
 			        err);
 	}
+}
+
+/*
+ * spawnloop=<program>:<count>: starts the program and waits for it to
+ * end, count times, then checks that frames, heap and processes are back
+ * where they started, prints the cost of one spawn-to-exit, and ends QEMU
+ * with pass or fail.
+ */
+static char spawnloop_arg[BOOT_CMDLINE_MAX];
+
+static void spawnloop_thread(void *arg)
+{
+	char name[BOOT_MODNAME_MAX];
+	struct proc_grant grants[NSOURCES];
+	const char *colon = strchr_bounded(spawnloop_arg, ':');
+	uint32_t count = 0, ng = 0, failures = 0;
+	uint64_t frames0, frames1, t0, cycles;
+	struct heap_stats h0, h1;
+	const struct boot_module *m;
+
+	(void)arg;
+	for (const char *c = colon ? colon + 1 : ""; *c >= '0' && *c <= '9';
+	     c++)
+		count = count * 10 + (uint32_t)(*c - '0');
+	ng = parse_program(spawnloop_arg,
+	                   colon ? (size_t)(colon - spawnloop_arg)
+	                         : strlen(spawnloop_arg),
+	                   name, grants);
+	m = find_module(name);
+	if (!m || !count) {
+		kprintf("spawnloop: bad argument '%s'\n", spawnloop_arg);
+		arch_qemu_exit(QEMU_EXIT_FAIL);
+	}
+	frames0 = frames_free_count();
+	heap_get_stats(&h0);
+	t0 = arch_cycles();
+	for (uint32_t i = 0; i < count; i++) {
+		int err;
+		struct process *p =
+		    process_spawn(name, phys_to_virt(m->start),
+		                  m->end - m->start, grants, ng, &err);
+
+		if (!p) {
+			failures++;
+			continue;
+		}
+		process_get(p);
+		process_wait_dead(p);
+		if (p->exit_kind != EXIT_NORMAL || p->exit_code != 0)
+			failures++;
+		process_put(p);
+	}
+	cycles = (arch_cycles() - t0) / count;
+	frames1 = frames_free_count();
+	heap_get_stats(&h1);
+	kprintf("spawnloop: %u runs of %s, %u failed\n", count, name, failures);
+	kprintf("spawnloop: frames free %lu -> %lu, heap %lu -> %lu bytes "
+	        "in %lu -> %lu blocks, processes %u\n",
+	        frames0, frames1, h0.bytes_in_use, h1.bytes_in_use,
+	        h0.allocations, h1.allocations, process_count());
+	kprintf("spawnloop: %lu cycles per spawn-to-exit\n", cycles);
+	arch_qemu_exit(failures || frames0 != frames1 ||
+	                       h0.bytes_in_use != h1.bytes_in_use ||
+	                       process_count()
+	                   ? QEMU_EXIT_FAIL
+	                   : QEMU_EXIT_PASS);
+	arch_halt_forever();
 }
 
 static void idle_with_ticks(void)
@@ -152,7 +267,7 @@ static void idle_with_ticks(void)
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
-	char arg[64];
+	char arg[BOOT_CMDLINE_MAX];
 	int rc;
 
 	arch_console_init();
@@ -189,6 +304,18 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 		crash_run(arg);
 	if (cmdline_get(cmdline, "test", arg, sizeof(arg)))
 		ktest_run(arg);
+	if (cmdline_get(cmdline, "spawnloop", spawnloop_arg,
+	                sizeof(spawnloop_arg))) {
+		struct thread *t;
+
+		sched_init();
+		t = thread_create_kernel(spawnloop_thread, NULL);
+		if (!t)
+			panic("spawnloop: no memory");
+		sched_make_runnable(t);
+		scheduler_running = true;
+		sched_start();
+	}
 	if (cmdline_get(cmdline, "run", arg, sizeof(arg)) && arg[0]) {
 		sched_init();
 		start_programs(arg);

@@ -46,7 +46,9 @@ def command(iso, uefi=False, smp=1, mem="256M", kvm=False, cmdline=None,
         argv += ["-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                  "-drive", "if=pflash,format=raw,file=" + vars_copy]
     if cmdline:
-        argv += ["-fw_cfg", "name=opt/capos/cmdline,string=" + cmdline]
+        # QEMU option syntax: a literal comma is written twice.
+        argv += ["-fw_cfg", "name=opt/capos/cmdline,string=" +
+                 cmdline.replace(",", ",,")]
     if interactive:
         argv += ["-nographic"]
     else:

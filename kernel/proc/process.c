@@ -150,10 +150,27 @@ static void process_release_resources(struct process *p)
 	as_destroy(&p->as);
 }
 
-static void process_put(struct process *p)
+void process_get(struct process *p)
+{
+	p->refs++;
+}
+
+void process_put(struct process *p)
 {
 	if (--p->refs == 0)
 		kfree(p);
+}
+
+void process_wait_dead(struct process *p)
+{
+	uint64_t s = arch_irq_save();
+
+	while (p->state != PROC_DEAD) {
+		p->waiter = current_thread();
+		sched_block(0);
+	}
+	p->waiter = NULL;
+	arch_irq_restore(s);
 }
 
 struct process *process_spawn(const char *name, const void *elf, size_t len,
@@ -254,6 +271,8 @@ void thread_exit_current(void)
 		process_release_resources(p);
 		p->state = PROC_DEAD;
 		live_processes--;
+		if (p->waiter)
+			sched_wake(p->waiter);
 		process_put(p);
 	}
 	sched_exit_current();

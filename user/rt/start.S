@@ -33,3 +33,10 @@ capos_syscall_raw:
 	mov	%rdx, %rsi
 	syscall
 	ret
+
+/* Every program has read-only data, so its rodata segment is never
+ * empty (the loader refuses empty segments). */
+	.section .rodata
+	.global rt_program_tag
+rt_program_tag:
+	.asciz "capOS program"

@@ -7,11 +7,13 @@
 #include <kernel/kobject.h>
 
 /* Interface ids, as capnp assigns them (docs/schema.md). */
-#define IFACE_CONSOLE 0xc4c9645d7e0bdd0eull
-#define IFACE_TIMER   0x978d525959459ea6ull
+#define IFACE_CONSOLE        0xc4c9645d7e0bdd0eull
+#define IFACE_TIMER          0x978d525959459ea6ull
+#define IFACE_THREAD_CONTROL 0xec636326a45dd1a6ull
 
 extern struct kobject console_object;
 extern struct kobject timer_object;
+extern struct kobject thread_control_object;
 
 /* Serial input arrives by polling from the timer tick. */
 void console_poll_input(void);

@@ -44,6 +44,7 @@ struct process {
 	uint32_t ring_slots; /* ring pages handed out so far */
 	uint64_t entry;      /* program entry point */
 	uint32_t refs;       /* the threads count as one; handles add theirs */
+	struct thread *waiter; /* woken when the process is DEAD */
 };
 
 /* The initial capabilities a process is started with. */
@@ -96,6 +97,12 @@ static inline void strncpy_capset(char *dst, const char *src)
 		dst[i] = src[i];
 	dst[i] = 0;
 }
+
+/* References that keep the struct (not the resources) alive. */
+void process_get(struct process *p);
+void process_put(struct process *p);
+/* Blocks the calling kernel thread until p is DEAD. */
+void process_wait_dead(struct process *p);
 
 /* Counters for tests: live processes. */
 uint32_t process_count(void);
