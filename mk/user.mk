@@ -18,7 +18,7 @@ RT_SRCS := $(sort $(wildcard user/rt/*.c user/rt/*.S user/rt/mini/*.c))
 RT_OBJS := $(patsubst %,$(BUILD)/uobj/%.o,$(RT_SRCS) $(USER_LIB_SRCS))
 RT_LIB  := $(BUILD)/user/librt.a
 
-USER_PROGS := $(filter-out rt libc,$(notdir $(patsubst %/,%,\
+USER_PROGS := $(filter-out rt libc $(patsubst user/%/LIBC,%,$(wildcard user/*/LIBC)),$(notdir $(patsubst %/,%,\
 	$(sort $(dir $(wildcard user/*/*.c))))))
 USER_BINS  := $(addprefix $(BUILD)/user/,$(USER_PROGS))
 

@@ -55,12 +55,11 @@ static uint32_t cq_pending(const struct thread *t)
 	return t->cq_tail - t->cq_head_seen;
 }
 
-/* Posts one CQE into a slot reserved earlier. Interrupts may be on or off;
- * the ring is only ever written by its own thread or with irqs off. */
+/* Posts one CQE into a slot reserved earlier. Interrupts are off: the
+ * ring is written by its own thread's cap_enter or by completions from
+ * the tick, never both at once. */
 static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 {
-	uint64_t s = arch_irq_save();
-
 	KASSERT(t->cq_reserved > 0);
 	t->cq_reserved--;
 	t->ring->cq[t->cq_tail & CQ_MASK] = *cqe;
@@ -71,7 +70,6 @@ static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 		t->waiting_cq = false;
 		sched_wake(t);
 	}
-	arch_irq_restore(s);
 }
 
 static void complete(struct thread *t, uint64_t user_data, int result,
@@ -200,7 +198,7 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 {
 	struct capos_ring *r = t->ring;
 	uint32_t sq_tail, cq_head;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, irq;
 
 	if (!r)
 		return CAPOS_E_NOT_SUPPORTED;
@@ -213,6 +211,8 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		return CAPOS_E_RING_CORRUPT;
 	t->cq_head_seen = cq_head;
 
+	/* One interrupt-off window for the whole batch (see post_reserved). */
+	irq = arch_irq_save();
 	while (t->sq_head != sq_tail) {
 		struct capos_sqe sqe;
 
@@ -226,6 +226,7 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		t->cq_reserved++;
 		process_sqe(t, &sqe);
 	}
+	arch_irq_restore(irq);
 
 	if (min_complete > CAPOS_RING_CQ_ENTRIES)
 		min_complete = CAPOS_RING_CQ_ENTRIES;

@@ -66,8 +66,9 @@ void rt_release(capos_cap_t cap);
 int rt_release_now(capos_cap_t cap);
 
 /* Typed clients (kernel interfaces). */
-#define RT_IFACE_CONSOLE 0xc4c9645d7e0bdd0eull
-#define RT_IFACE_TIMER   0x978d525959459ea6ull
+#define RT_IFACE_CONSOLE        0xc4c9645d7e0bdd0eull
+#define RT_IFACE_TIMER          0x978d525959459ea6ull
+#define RT_IFACE_THREAD_CONTROL 0xec636326a45dd1a6ull
 
 int rt_console_write(capos_cap_t console, const void *data, uint32_t len);
 int rt_console_write_line(capos_cap_t console, const char *text);
