@@ -114,15 +114,44 @@ $(BUILD)/grub.cfg: tools/mkgrubcfg.sh Makefile FORCE
 	@sh tools/mkgrubcfg.sh "$(CMDLINE)" $(BOOT_MODULES) > $@.tmp
 	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
 
-$(ISO): $(KERNEL_ELF) $(BOOT_MODULES) $(BUILD)/grub.cfg
-	@rm -rf $(ISO_ROOT) && mkdir -p $(ISO_ROOT)/boot/grub
-	@cp $(KERNEL_ELF) $(ISO_ROOT)/boot/capos.elf
-	@cp $(BOOT_MODULES) $(ISO_ROOT)/boot/
-	@cp $(BUILD)/grub.cfg $(ISO_ROOT)/boot/grub/grub.cfg
-	@echo "  ISO     $@"
+# make_iso(iso, staging dir, manifest.bin to use)
+define make_iso
+	@rm -rf $(2) && mkdir -p $(2)/boot/grub
+	@cp $(KERNEL_ELF) $(2)/boot/capos.elf
+	@cp $(filter-out $(BUILD)/manifest.bin,$(BOOT_MODULES)) $(2)/boot/
+	@cp $(3) $(2)/boot/manifest.bin
+	@cp $(BUILD)/grub.cfg $(2)/boot/grub/grub.cfg
+	@echo "  ISO     $(1)"
 	$(Q)grub-mkrescue --compress=xz --fonts= --locales= --themes= \
-		-o $@ $(ISO_ROOT) >$(BUILD)/grub-mkrescue.log 2>&1 \
-		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+		-o $(1) $(2) >$(2).log 2>&1 || { cat $(2).log; exit 1; }
+endef
+
+$(ISO): $(KERNEL_ELF) $(BOOT_MODULES) $(BUILD)/grub.cfg
+	$(call make_iso,$@,$(ISO_ROOT),$(BUILD)/manifest.bin)
+
+# Images that differ from the main one only in their manifest, for the
+# system tests of broken manifests: tests/manifests/<name>.capnp, plus two
+# made from the default manifest's bytes: "truncated" (cut in the middle)
+# and "random" (bytes from a fixed seed).
+MANIFEST_TEST_DIR := $(BUILD)/manifests
+
+$(MANIFEST_TEST_DIR)/%.bin: tests/manifests/%.capnp $(CAPOS_SCHEMA) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(Q)capnp eval --binary $(SCHEMA_CAPNP_FLAGS) $< $(MANIFEST_CONST) > $@
+
+$(MANIFEST_TEST_DIR)/truncated.bin: $(BUILD)/manifest.bin
+	@mkdir -p $(@D)
+	$(Q)head -c $$(( $$(stat -c %s $<) / 2 )) $< > $@
+
+$(MANIFEST_TEST_DIR)/random.bin: tools/random_bytes.py
+	@mkdir -p $(@D)
+	$(Q)python3 tools/random_bytes.py 7 512 > $@
+
+.PRECIOUS: $(MANIFEST_TEST_DIR)/%.bin
+
+$(MANIFEST_TEST_DIR)/%.iso: $(MANIFEST_TEST_DIR)/%.bin $(KERNEL_ELF) \
+		$(BOOT_MODULES) $(BUILD)/grub.cfg
+	$(call make_iso,$@,$(MANIFEST_TEST_DIR)/$*.root,$<)
 
 .PHONY: all iso kernel host-tests run debug test bench clean format check-format FORCE
 FORCE:

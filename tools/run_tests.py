@@ -17,6 +17,8 @@ A system test file holds "key: value" lines:
             expect lines must match in order
   reject:   a regular expression no serial line may match
   timeout:  seconds (default 120)
+  manifest: boot an image whose manifest module is tests/manifests/NAME
+            (or "truncated" / "random": damaged copies of the default)
 A boot that hangs, triple-faults (QEMU exits without a status) or ends with
 another status fails; its serial log is kept under build/test-logs/.
 """
@@ -91,7 +93,8 @@ def run_checks(checks, totals):
 
 def parse_spec(path):
     spec = {"firmware": ["bios", "uefi"], "exit": "pass", "expect": [],
-            "reject": [], "timeout": 120, "cmdline": "", "smp": 1}
+            "reject": [], "timeout": 120, "cmdline": "", "smp": 1,
+            "manifest": None}
     with open(path) as f:
         for line in f:
             line = line.rstrip("\n")
@@ -105,7 +108,7 @@ def parse_spec(path):
                 spec[key] = value.split()
             elif key in ("timeout", "smp"):
                 spec[key] = int(value)
-            elif key in ("exit", "cmdline"):
+            elif key in ("exit", "cmdline", "manifest"):
                 spec[key] = value
             else:
                 raise SystemExit("%s: unknown key %r" % (path, key))
@@ -210,14 +213,27 @@ def run_system_tests(iso, test_dir, build, totals, jobs):
         for fw in spec["firmware"]:
             work.append((name, fw, spec))
 
+    # Images with other manifests are built first, one make at a time.
+    isos = {}
+    for _, _, spec in work:
+        m = spec["manifest"]
+        if m and m not in isos:
+            target = os.path.join(build, "manifests", m + ".iso")
+            p = subprocess.run(["make", "-s", target], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+            if p.returncode:
+                print(p.stdout[-3000:])
+            isos[m] = target
+
     def one(item):
         name, fw, spec = item
+        image = isos.get(spec["manifest"], iso)
         log = os.path.join(build, "test-logs", "%s.%s.log" % (name, fw))
         t0 = time.monotonic()
         stop = None
         if spec["exit"] == "none":
             stop = lambda lines: expects_met(spec, lines)  # noqa: E731
-        status, lines, _ = boot(iso, spec["cmdline"], fw, spec["timeout"],
+        status, lines, _ = boot(image, spec["cmdline"], fw, spec["timeout"],
                                 spec["smp"], log, stop_when=stop)
         return name, fw, judge(spec, status, lines), time.monotonic() - t0, log
 
