@@ -65,3 +65,13 @@ int call_exception(struct call *c, enum cap_exception_type type,
 		c->exception = true;
 	return rc;
 }
+
+int call_return_cap(struct call *c, struct kobject *obj)
+{
+	if (c->nout_caps == CALL_MAX_OUT_CAPS) {
+		kobject_put(obj);
+		return -1;
+	}
+	c->out_caps[c->nout_caps] = obj;
+	return (int)c->nout_caps++;
+}

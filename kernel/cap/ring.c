@@ -93,6 +93,47 @@ static bool sqe_reserved_clear(const struct capos_sqe *s)
 	return s->flags == 0 && s->reserved0 == 0 && s->reserved1 == 0;
 }
 
+/* Puts the call's result caps in the caller's table, all or none, and
+ * appends their CapIds to the result (after the message, 8-aligned). */
+static int install_caps(struct process *p, struct call *c)
+{
+	uint32_t off = (c->result_len + 7) & ~7u;
+	uint32_t need = off + 4 * c->nout_caps;
+	capos_cap_t ids[CALL_MAX_OUT_CAPS];
+	uint32_t i;
+
+	if (need > c->result_cap) {
+		c->needed = need;
+		return CAPOS_E_BUFFER_TOO_SMALL;
+	}
+	for (i = 0; i < c->nout_caps; i++) {
+		struct kobject *o = c->out_caps[i];
+
+		if (cap_table_insert(&p->caps, o, o->ops->interface_id,
+		                     o->ops->xfer_allow, 0, &ids[i]))
+			break;
+	}
+	if (i < c->nout_caps) { /* roll back: the table is as before */
+		while (i--)
+			cap_table_remove(&p->caps, ids[i], NULL);
+		return CAPOS_E_QUOTA;
+	}
+	memset(c->result + c->result_len, 0, off - c->result_len);
+	memcpy(c->result + off, ids, 4 * c->nout_caps);
+	c->installed = c->nout_caps;
+	c->nout_caps = 0; /* the table holds their references now */
+	c->message_len = c->result_len;
+	c->result_len = need;
+	return 0;
+}
+
+static void drop_caps(struct call *c)
+{
+	for (uint32_t i = 0; i < c->nout_caps; i++)
+		kobject_put(c->out_caps[i]);
+	c->nout_caps = 0;
+}
+
 static int do_call(struct thread *t, const struct capos_sqe *s)
 {
 	struct process *p = t->proc;
@@ -142,16 +183,43 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	rc = obj->ops->call(obj, &c);
 	if (rc == CALL_PENDING)
 		goto out;
+	if (c.nout_caps) {
+		int crc = rc == 0 ? install_caps(p, &c) : CAPOS_E_QUOTA;
+
+		if (rc == 0)
+			rc = crc;
+		drop_caps(&c); /* whatever was not installed */
+	}
 	if (rc == CAPOS_E_BUFFER_TOO_SMALL) {
 		complete(t, s->user_data, rc, 0, c.needed);
 		rc = CALL_PENDING; /* completed already */
 		goto out;
 	}
-	if (rc == 0 && copy_to_user(s->result_addr, result, c.result_len))
+	if (rc == 0 && !c.installed)
+		c.message_len = c.result_len;
+	if (rc == 0 && copy_to_user(s->result_addr, result, c.result_len)) {
+		/* Too late to hand the caps over: take them back. */
+		const uint8_t *ids = result + ((c.message_len + 7) & ~7u);
+
+		for (uint32_t i = 0; i < c.installed; i++) {
+			void *o;
+			capos_cap_t id;
+
+			memcpy(&id, ids + 4 * i, sizeof(id));
+			if (cap_table_remove(&p->caps, id, &o) == 0)
+				kobject_put(o);
+		}
 		rc = CAPOS_E_BAD_POINTER;
+	}
 	if (rc == 0) {
-		complete(t, s->user_data, (int)c.result_len,
-		         c.exception ? CAPOS_CQE_EXCEPTION : 0, 0);
+		struct capos_cqe cqe = {
+		    .user_data = s->user_data,
+		    .result = (int)c.message_len,
+		    .flags = c.exception ? CAPOS_CQE_EXCEPTION : 0,
+		    .caps = (uint16_t)c.installed,
+		};
+
+		post_reserved(t, &cqe);
 		rc = CALL_PENDING;
 	}
 out:

@@ -129,6 +129,94 @@ struct thread *process_add_thread(struct process *p, int *err)
 	return t;
 }
 
+int ledger_charge_frames(struct process *p, uint64_t n)
+{
+	if (n > p->frames_quota - p->frames_used)
+		return -1;
+	p->frames_used += n;
+	return 0;
+}
+
+void ledger_refund_frames(struct process *p, uint64_t n)
+{
+	KASSERT(n <= p->frames_used);
+	p->frames_used -= n;
+}
+
+static bool range_free(struct process *p, uint64_t va, uint64_t len)
+{
+	paddr_t pa;
+	unsigned f;
+
+	if ((va | len) & (PAGE_SIZE - 1) || len == 0 ||
+	    !as_check_user(&p->as, va, 0, false) ||
+	    len > USER_STACK_LIMIT - va || va < USER_RING_BASE + 0x100000)
+		return false;
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		if (as_query(&p->as, va + off, &pa, &f))
+			return false;
+	}
+	for (struct mapping *m = p->mappings; m; m = m->next) {
+		if (va < m->va + m->pages * PAGE_SIZE && m->va < va + len)
+			return false;
+	}
+	return true;
+}
+
+uint64_t process_find_free_range(struct process *p, uint64_t base, uint64_t len)
+{
+	uint64_t va = p->map_next > base ? p->map_next : base;
+
+	/* A bump pointer with a guard page between mappings; the address
+	 * space is far larger than anything a process can be given. */
+	for (int tries = 0; tries < 64; tries++) {
+		if (range_free(p, va, len)) {
+			p->map_next = va + len + PAGE_SIZE;
+			return va;
+		}
+		va += len + PAGE_SIZE;
+	}
+	return 0;
+}
+
+int process_add_mapping(struct process *p, struct kobject *obj, uint64_t va,
+                        uint64_t pages)
+{
+	struct mapping *m;
+
+	if (!range_free(p, va, pages * PAGE_SIZE))
+		return -1;
+	m = kmalloc(sizeof(*m));
+	if (!m)
+		return -2;
+	*m = (struct mapping){kobject_get(obj), va, pages, p->mappings};
+	p->mappings = m;
+	return 0;
+}
+
+static void unmap_pages(struct process *p, uint64_t va, uint64_t pages)
+{
+	for (uint64_t i = 0; i < pages; i++)
+		as_unmap(&p->as, va + i * PAGE_SIZE);
+}
+
+int process_remove_mapping(struct process *p, struct kobject *obj, uint64_t va,
+                           uint64_t pages)
+{
+	for (struct mapping **pp = &p->mappings; *pp; pp = &(*pp)->next) {
+		struct mapping *m = *pp;
+
+		if (m->obj != obj || m->va != va || m->pages != pages)
+			continue;
+		*pp = m->next;
+		unmap_pages(p, va, pages);
+		kobject_put(obj);
+		kfree(m);
+		return 0;
+	}
+	return -1;
+}
+
 /* Returns every resource p holds; p must have no threads left. */
 static void process_release_resources(struct process *p)
 {
@@ -137,6 +225,14 @@ static void process_release_resources(struct process *p)
 	struct cap_slot *slot;
 
 	KASSERT(p->nthreads == 0);
+	while (p->mappings) {
+		struct mapping *m = p->mappings;
+
+		p->mappings = m->next;
+		unmap_pages(p, m->va, m->pages);
+		kobject_put(m->obj);
+		kfree(m);
+	}
 	if (p->cap_slots) {
 		while (cap_table_next(&p->caps, &pos, &id, &slot)) {
 			void *obj;
@@ -187,6 +283,7 @@ struct process *process_spawn(const char *name, const void *elf, size_t len,
 	strncpy_capset(p->name, name);
 	p->pid = next_pid++;
 	p->refs = 1;
+	p->frames_quota = PROC_FRAMES_QUOTA_DEFAULT;
 	p->cap_slots =
 	    kzalloc(CAPOS_CAP_SLOTS_DEFAULT * sizeof(struct cap_slot));
 	if (!p->cap_slots || as_create(&p->as)) {

@@ -122,3 +122,113 @@ int rt_timer_sleep(capos_cap_t timer, uint64_t ns)
 	rc = call_msg(timer, TIMER_SLEEP, &b, res, sizeof(res));
 	return rc < 0 ? rc : 0;
 }
+
+/* FrameAllocator and MemoryObject. */
+enum { FRAMES_ALLOC };
+enum { MEMORY_INFO, MEMORY_MAP, MEMORY_UNMAP, MEMORY_PROTECT };
+
+int rt_frames_alloc(capos_cap_t frames, uint32_t pages, bool contiguous,
+                    capos_cap_t *memory)
+{
+	uint8_t arena[32], res[SMALL_RESULT] __attribute__((aligned(8)));
+	struct capnp_builder b;
+	struct capnp_bstruct root;
+	const uint8_t *bytes;
+	size_t len;
+	struct capos_sqe sqe;
+	struct capos_cqe cqe;
+	uint64_t ud;
+	uint32_t off;
+	int rc;
+
+	capnp_builder_init(&b, arena, sizeof(arena));
+	capnp_builder_root(&b, 1, 0, &root);
+	capnp_bstruct_set_u32(&root, 0, pages, 0);
+	capnp_bstruct_set_bool(&root, 32, contiguous, false);
+	if (capnp_builder_finish(&b, &bytes, &len) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	sqe = (struct capos_sqe){.opcode = CAPOS_OP_CALL,
+	                         .cap = frames,
+	                         .method = FRAMES_ALLOC,
+	                         .params_addr = (uint64_t)bytes,
+	                         .params_len = (uint32_t)len,
+	                         .result_addr = (uint64_t)res,
+	                         .result_len = sizeof(res)};
+	while (!(ud = rt_submit(&sqe)))
+		rt_flush();
+	rc = rt_wait(ud, &cqe);
+	if (rc < 0)
+		return rc;
+	if (cqe.result < 0)
+		return cqe.result;
+	if (cqe.flags & CAPOS_CQE_EXCEPTION || cqe.caps != 1)
+		return CAPOS_E_NOT_ALLOWED;
+	/* The CapIds follow the message at the next 8-byte boundary. */
+	off = ((uint32_t)cqe.result + 7) & ~7u;
+	memcpy(memory, res + off, sizeof(*memory));
+	return 0;
+}
+
+int rt_memory_map(capos_cap_t memory, uint64_t hint, uint64_t offset,
+                  uint64_t length, uint16_t prot, uint64_t *addr)
+{
+	uint8_t arena[64], res[SMALL_RESULT];
+	struct capnp_builder b;
+	struct capnp_bstruct root;
+	struct capnp_segment seg[2];
+	struct capnp_msg msg;
+	struct capnp_struct rs;
+	int rc;
+
+	capnp_builder_init(&b, arena, sizeof(arena));
+	capnp_builder_root(&b, 4, 0, &root);
+	capnp_bstruct_set_u64(&root, 0, hint, 0);
+	capnp_bstruct_set_u64(&root, 8, offset, 0);
+	capnp_bstruct_set_u64(&root, 16, length, 0);
+	capnp_bstruct_set_u16(&root, 24, prot, 0);
+	rc = call_msg(memory, MEMORY_MAP, &b, res, sizeof(res));
+	if (rc < 0)
+		return rc;
+	if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
+	    capnp_root(&msg, &rs))
+		return CAPOS_E_BAD_MESSAGE;
+	*addr = capnp_struct_get_u64(&rs, 0, 0);
+	return 0;
+}
+
+int rt_memory_unmap(capos_cap_t memory, uint64_t addr, uint64_t length)
+{
+	uint8_t arena[48], res[SMALL_RESULT];
+	struct capnp_builder b;
+	struct capnp_bstruct root;
+	int rc;
+
+	capnp_builder_init(&b, arena, sizeof(arena));
+	capnp_builder_root(&b, 2, 0, &root);
+	capnp_bstruct_set_u64(&root, 0, addr, 0);
+	capnp_bstruct_set_u64(&root, 8, length, 0);
+	rc = call_msg(memory, MEMORY_UNMAP, &b, res, sizeof(res));
+	return rc < 0 ? rc : 0;
+}
+
+int rt_memory_pages(capos_cap_t memory, uint32_t *pages)
+{
+	uint8_t arena[32], res[SMALL_RESULT];
+	struct capnp_builder b;
+	struct capnp_bstruct root;
+	struct capnp_segment seg[2];
+	struct capnp_msg msg;
+	struct capnp_struct rs;
+	int rc;
+
+	capnp_builder_init(&b, arena, sizeof(arena));
+	capnp_builder_root(&b, 0, 0, &root);
+	rc = call_msg(memory, MEMORY_INFO, &b, res, sizeof(res));
+	if (rc < 0)
+		return rc;
+	if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
+	    capnp_root(&msg, &rs))
+		return CAPOS_E_BAD_MESSAGE;
+	*pages = capnp_struct_get_u32(&rs, 0, 0);
+	return 0;
+}

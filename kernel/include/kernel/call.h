@@ -36,6 +36,14 @@ int call_reply_begin(struct call *c, struct capnp_builder *b,
 /* Finishes it; returns 0 or CAPOS_E_BUFFER_TOO_SMALL (c->needed set). */
 int call_reply_end(struct call *c, struct capnp_builder *b,
                    uint32_t size_needed);
+/*
+ * Hands `obj` (with a reference the caller of this function gives up) to
+ * the caller of the call: the ring installs it in the caller's table and
+ * lists its CapId after the result message. Its index in the result's
+ * CapIndex fields is the order of these calls. Returns the index, or -1
+ * (and drops the reference) when a call already returns too many.
+ */
+int call_return_cap(struct call *c, struct kobject *obj);
 /* An empty result struct. */
 int call_reply_empty(struct call *c);
 /* A CapException reply. Returns 0 (the CQE carries EXCEPTION). */

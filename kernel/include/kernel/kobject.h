@@ -17,6 +17,8 @@
 struct kobject;
 struct thread;
 
+#define CALL_MAX_OUT_CAPS 4
+
 /* One CALL as the object sees it. Params are already in kernel memory. */
 struct call {
 	struct thread *caller;
@@ -30,6 +32,12 @@ struct call {
 	uint32_t result_len;  /* out: bytes written */
 	uint32_t needed;      /* out, with CAPOS_E_BUFFER_TOO_SMALL */
 	bool exception;       /* out: result holds a CapException */
+	/* out: capabilities for the caller, each holding one reference that
+	 * moves into the caller's cap table (call_return_cap). */
+	struct kobject *out_caps[CALL_MAX_OUT_CAPS];
+	uint32_t nout_caps;
+	uint32_t installed;   /* ring: caps put in the caller's table */
+	uint32_t message_len; /* ring: result_len before the CapIds */
 };
 
 /* A method may finish later (Timer.sleep): it returns CALL_PENDING and

@@ -7,13 +7,16 @@
 #include <kernel/kobject.h>
 
 /* Interface ids, as capnp assigns them (docs/schema.md). */
-#define IFACE_CONSOLE        0xc4c9645d7e0bdd0eull
-#define IFACE_TIMER          0x978d525959459ea6ull
-#define IFACE_THREAD_CONTROL 0xec636326a45dd1a6ull
+#define IFACE_CONSOLE         0xc4c9645d7e0bdd0eull
+#define IFACE_TIMER           0x978d525959459ea6ull
+#define IFACE_THREAD_CONTROL  0xec636326a45dd1a6ull
+#define IFACE_FRAME_ALLOCATOR 0xe32d0bfde73efbf6ull
+#define IFACE_MEMORY_OBJECT   0x9da51281d0031e84ull
 
 extern struct kobject console_object;
 extern struct kobject timer_object;
 extern struct kobject thread_control_object;
+extern struct kobject frame_allocator_object;
 
 /* Serial input arrives by polling from the timer tick. */
 void console_poll_input(void);

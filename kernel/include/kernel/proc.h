@@ -45,6 +45,10 @@ struct process {
 	uint64_t entry;      /* program entry point */
 	uint32_t refs;       /* the threads count as one; handles add theirs */
 	struct thread *waiter; /* woken when the process is DEAD */
+	/* The ledger (docs/ledger.md): frames of memory objects it made. */
+	uint64_t frames_quota, frames_used;
+	struct mapping *mappings; /* memory objects mapped into it */
+	uint64_t map_next;        /* where the next hint-0 mapping goes */
 };
 
 /* The initial capabilities a process is started with. */
@@ -103,6 +107,30 @@ void process_get(struct process *p);
 void process_put(struct process *p);
 /* Blocks the calling kernel thread until p is DEAD. */
 void process_wait_dead(struct process *p);
+
+/* The ledger: returns 0 and charges, or -1 (nothing charged). */
+int ledger_charge_frames(struct process *p, uint64_t n);
+void ledger_refund_frames(struct process *p, uint64_t n);
+
+/* Mappings of memory objects into p (kernel/object/memory.c). */
+struct mapping {
+	struct kobject *obj;
+	uint64_t va, pages;
+	struct mapping *next;
+};
+/* Returns a free page-aligned range of len bytes at or above base, or 0. */
+uint64_t process_find_free_range(struct process *p, uint64_t base,
+                                 uint64_t len);
+/* Records a mapping (taking a reference to obj). Returns 0, -1 if the
+ * range is not free user space, -2 if out of memory. */
+int process_add_mapping(struct process *p, struct kobject *obj, uint64_t va,
+                        uint64_t pages);
+/* Unmaps and forgets exactly that mapping. Returns 0 or -1. */
+int process_remove_mapping(struct process *p, struct kobject *obj, uint64_t va,
+                           uint64_t pages);
+
+/* Default frames quota: 16 MiB (schema Quotas.frames). */
+#define PROC_FRAMES_QUOTA_DEFAULT 4096
 
 /* Counters for tests: live processes. */
 uint32_t process_count(void);

@@ -78,4 +78,19 @@ int rt_console_read(capos_cap_t console, void *buf, uint32_t max);
 int rt_timer_now(capos_cap_t timer, uint64_t *ns);
 int rt_timer_sleep(capos_cap_t timer, uint64_t ns);
 
+#define RT_IFACE_FRAME_ALLOCATOR 0xe32d0bfde73efbf6ull
+#define RT_IFACE_MEMORY_OBJECT   0x9da51281d0031e84ull
+#define RT_PROT_READ             1
+#define RT_PROT_READ_WRITE       2
+
+/* Allocates pages of memory; *memory is the new MemoryObject's CapId.
+ * Over quota: CAPOS_E_QUOTA. */
+int rt_frames_alloc(capos_cap_t frames, uint32_t pages, bool contiguous,
+                    capos_cap_t *memory);
+/* Maps [offset, offset+length) of it (hint 0: anywhere) at *addr. */
+int rt_memory_map(capos_cap_t memory, uint64_t hint, uint64_t offset,
+                  uint64_t length, uint16_t prot, uint64_t *addr);
+int rt_memory_unmap(capos_cap_t memory, uint64_t addr, uint64_t length);
+int rt_memory_pages(capos_cap_t memory, uint32_t *pages);
+
 #endif
