@@ -114,10 +114,9 @@ static const struct boot_module *find_module(const char *name)
 
 /* The kernel capabilities a program can be started with, by CapSet name. */
 static const struct proc_grant kernel_sources[] = {
-    {"console", &console_object},
-    {"timer", &timer_object},
-    {"thread", &thread_control_object},
-    {"frames", &frame_allocator_object},
+    {"console", &console_object},       {"timer", &timer_object},
+    {"thread", &thread_control_object}, {"frames", &frame_allocator_object},
+    {"boot", &boot_package_object},
 };
 #define NSOURCES (sizeof(kernel_sources) / sizeof(kernel_sources[0]))
 
@@ -298,6 +297,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	vm_init(frames_highest_address(), &boot_info);
 	frames_release_high(&boot_info, BOOT_MAPPED);
 	record_modules(&boot_info);
+	boot_package_init(&boot_info);
 	heap_init();
 	kprintf("frames: %lu free of %lu (%lu MiB free)\n", frames_free_count(),
 	        frames_total_count(), frames_free_count() >> 8);

@@ -79,11 +79,12 @@ BOOT_MODULES_USER += $(ULIBC_BINS)
 SHIM_TEST := $(BUILD)/host-rt/test_syscall_shim
 HOST_TESTS += $(SHIM_TEST)
 
-$(SHIM_TEST): tests/rt/test_syscall_shim.c tests/rt/linux_abi.c \
-		tests/rt/linux_abi.h user/rt/syscall_shim.c \
-		user/rt/include/capos/rt.h $(HOST_LIB)
+$(BUILD)/host-rt/%.o: tests/rt/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Iuser/rt/include -c $< -o $@
+
+$(SHIM_TEST): $(BUILD)/host-rt/test_syscall_shim.o \
+		$(BUILD)/host-rt/linux_abi.o $(HOST_LIB)
 	@echo "  HOSTLD  $@"
-	$(Q)$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -Iuser/rt/include \
-		tests/rt/test_syscall_shim.c tests/rt/linux_abi.c $(HOST_LIB) \
-		-lcmocka -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $^ -lcmocka -o $@

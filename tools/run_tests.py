@@ -15,6 +15,7 @@ A system test file holds "key: value" lines:
             every expect has matched
   expect:   a regular expression that must match a serial line; several
             expect lines must match in order
+  count:    N REGEX - at least N serial lines match REGEX, in any order
   reject:   a regular expression no serial line may match
   timeout:  seconds (default 120)
   manifest: boot an image whose manifest module is tests/manifests/NAME
@@ -94,7 +95,7 @@ def run_checks(checks, totals):
 def parse_spec(path):
     spec = {"firmware": ["bios", "uefi"], "exit": "pass", "expect": [],
             "reject": [], "timeout": 120, "cmdline": "", "smp": 1,
-            "manifest": None}
+            "manifest": None, "count": []}
     with open(path) as f:
         for line in f:
             line = line.rstrip("\n")
@@ -104,6 +105,9 @@ def parse_spec(path):
             key, value = key.strip(), value.strip()
             if key in ("expect", "reject"):
                 spec[key].append(re.compile(value))
+            elif key == "count":
+                n, _, rx = value.partition(" ")
+                spec[key].append((int(n), re.compile(rx.strip())))
             elif key == "firmware":
                 spec[key] = value.split()
             elif key in ("timeout", "smp"):
@@ -169,7 +173,16 @@ def boot(iso, cmdline, firmware, timeout, smp=1, log_path=None, icount=False,
     return status, lines, times
 
 
+def counts_met(spec, lines):
+    for n, rx in spec["count"]:
+        if sum(1 for ln in lines if rx.search(ln)) < n:
+            return "fewer than %d lines match /%s/" % (n, rx.pattern)
+    return None
+
+
 def expects_met(spec, lines):
+    if counts_met(spec, lines):
+        return False
     i = 0
     for rx in spec["expect"]:
         while i < len(lines) and not rx.search(lines[i]):
@@ -197,6 +210,9 @@ def judge(spec, status, lines):
         if i == len(lines):
             return "no line matches /%s/ (in order)" % rx.pattern
         i += 1
+    why = counts_met(spec, lines)
+    if why:
+        return why
     for rx in spec["reject"]:
         for ln in lines:
             if rx.search(ln):

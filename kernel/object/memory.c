@@ -30,6 +30,7 @@ struct memory_object {
 	struct process *charged; /* whose ledger paid for the frames */
 	uint32_t pages;
 	bool contiguous;
+	bool borrowed; /* boot module frames: never freed, never charged */
 	uint8_t max_prot;
 	paddr_t frames[];
 };
@@ -40,6 +41,10 @@ static void memory_destroy(struct kobject *o)
 {
 	struct memory_object *m = (struct memory_object *)o;
 
+	if (m->borrowed) {
+		kfree(m);
+		return;
+	}
 	for (uint32_t i = 0; i < m->pages; i++) {
 		if (m->contiguous)
 			break;
@@ -258,3 +263,18 @@ static const struct kobject_ops frame_allocator_ops = {
 
 struct kobject frame_allocator_object = {.ops = &frame_allocator_ops,
                                          .refs = 1};
+
+struct kobject *memory_object_for_module(paddr_t start, uint64_t size)
+{
+	struct memory_object *m = kzalloc(sizeof(*m) + sizeof(paddr_t));
+
+	if (!m)
+		return NULL;
+	m->obj = (struct kobject){.ops = &memory_ops, .refs = 1};
+	m->pages = (uint32_t)(PAGE_ROUND_UP(size) / PAGE_SIZE);
+	m->contiguous = true;
+	m->borrowed = true;
+	m->max_prot = PROT_READ;
+	m->frames[0] = start;
+	return &m->obj;
+}

@@ -729,6 +729,12 @@ static void test_mprotect_of_unmapped_pages_is_enomem(void **state)
 	                 -ENOMEM);
 }
 
+static void test_mprotect_of_nothing_is_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(sc(SYS_mprotect, L(arena), 0, 3, 0), 0);
+}
+
 static void test_mprotect_unaligned_is_einval(void **state)
 {
 	long a;
@@ -978,6 +984,7 @@ int main(void)
 	    T(munmap_bad_range_is_einval),
 	    T(mprotect_of_mapped_pages_is_accepted),
 	    T(mprotect_of_unmapped_pages_is_enomem),
+	    T(mprotect_of_nothing_is_accepted),
 	    T(mprotect_unaligned_is_einval),
 	    T(mprotect_executable_is_eacces),
 	    T(brk_starts_at_the_arena),

@@ -32,8 +32,9 @@ enum {
 #define EHDR_PHENTSIZE 54
 #define EHDR_PHNUM     56
 
-/* No way to learn the program's name yet: argv[0] is a placeholder. */
-#define PROGRAM_NAME "program"
+/* No way to learn the program's name yet: argv[0] is a placeholder,
+ * writable as Linux's argument strings are. */
+static char program_name[] = "program";
 
 extern const uint8_t __ehdr_start[] __attribute__((visibility("hidden")));
 /* main as musl calls it; rt.h declares it for freestanding programs. */
@@ -95,7 +96,7 @@ void rt_libc_start(struct capos_ring *ring, uint64_t tid,
 
 	/* argc, argv[0], NULL, no environment, then the auxiliary vector. */
 	uintptr_t frame[] = {
-	    1,         (uintptr_t)PROGRAM_NAME,
+	    1,         (uintptr_t)program_name,
 	    0,         0,
 	    AT_PHDR,   (uintptr_t)__ehdr_start + phoff,
 	    AT_PHENT,  ehdr_u16(EHDR_PHENTSIZE),

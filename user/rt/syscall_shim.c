@@ -108,7 +108,7 @@ static bool is_console(long fd)
  * the kernel refused the value, -EIO if the call failed. */
 static long thread_control(uint16_t method, uint64_t v)
 {
-	uint8_t arena[32], res[16];
+	uint8_t msg[32], res[16];
 	struct capnp_builder b;
 	struct capnp_bstruct root;
 	const uint8_t *bytes;
@@ -119,7 +119,7 @@ static long thread_control(uint16_t method, uint64_t v)
 	caps_find();
 	if (!caps.thread)
 		return -ENOSYS;
-	capnp_builder_init(&b, arena, sizeof(arena));
+	capnp_builder_init(&b, msg, sizeof(msg));
 	capnp_builder_root(&b, 1, 0, &root);
 	capnp_bstruct_set_u64(&root, 0, v, 0);
 	if (capnp_builder_finish(&b, &bytes, &len) != CAPNP_OK)
@@ -407,6 +407,8 @@ static long mem_protect(uintptr_t addr, uint64_t len)
 
 	if (addr & (PAGE - 1))
 		return -EINVAL;
+	if (!len)
+		return 0;
 	if (!arena_range(addr, len, &pg, &n) || !pages_all(pg, n, true))
 		return -ENOMEM;
 	return 0;

@@ -17,6 +17,16 @@ extern struct kobject console_object;
 extern struct kobject timer_object;
 extern struct kobject thread_control_object;
 extern struct kobject frame_allocator_object;
+extern struct kobject boot_package_object;
+
+#define IFACE_BOOT_PACKAGE 0xaf44c33700f86f48ull
+
+/* A read-only MemoryObject over a boot module's frames (page aligned). */
+struct kobject *memory_object_for_module(uint64_t start, uint64_t size);
+
+/* The boot package serves these modules; the manifest is "manifest.bin". */
+struct boot_info;
+void boot_package_init(const struct boot_info *bi);
 
 /* Serial input arrives by polling from the timer tick. */
 void console_poll_input(void);
