@@ -19,7 +19,7 @@ KVM     ?= 0
 UEFI    ?= 0
 SMP     ?= 1
 MEM     ?= 256M
-CMDLINE ?= run=hello
+CMDLINE ?=
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 

@@ -9,6 +9,8 @@
 #include <kernel/arch.h>
 #include <kernel/crash.h>
 #include <kernel/ktest.h>
+#include <format.h>
+#include <kernel/manifest.h>
 #include <kernel/mm.h>
 #include <kernel/objects.h>
 #include <kernel/proc.h>
@@ -254,7 +256,82 @@ static void spawnloop_thread(void *arg)
 	arch_halt_forever();
 }
 
-static void idle_with_ticks(void)
+/* The kernel source a manifest names, as an object (NULL: not yet built). */
+static struct kobject *kernel_source(uint16_t source)
+{
+	switch (source) {
+	case MANIFEST_KSRC_CONSOLE:
+		return &console_object;
+	case MANIFEST_KSRC_TIMER:
+		return &timer_object;
+	case MANIFEST_KSRC_FRAME_ALLOCATOR:
+		return &frame_allocator_object;
+	case MANIFEST_KSRC_BOOT_PACKAGE:
+		return &boot_package_object;
+	case MANIFEST_KSRC_THREAD_CONTROL:
+		return &thread_control_object;
+	}
+	return NULL;
+}
+
+static char grant_names[MANIFEST_MAX_GRANTS][MANIFEST_MAX_NAME + 1];
+
+/* Starts one program with the kernel sources among its grants. */
+static void start_from_manifest(struct manifest_name name,
+                                struct manifest_name binary,
+                                const struct manifest_kernel_grant *kcaps,
+                                const struct manifest_grant *caps, size_t n)
+{
+	struct proc_grant grants[MANIFEST_MAX_GRANTS];
+	char pname[BOOT_MODNAME_MAX], bname[BOOT_MODNAME_MAX];
+	const struct boot_module *m;
+	uint32_t ng = 0;
+	int err;
+
+	format_snprintf(pname, sizeof(pname), "%.*s", (int)name.len, name.str);
+	format_snprintf(bname, sizeof(bname), "%.*s", (int)binary.len,
+	                binary.str);
+	for (size_t i = 0; i < n; i++) {
+		struct manifest_name cn = kcaps ? kcaps[i].name : caps[i].name;
+		uint16_t src = kcaps ? kcaps[i].source : caps[i].kernel;
+		struct kobject *o = NULL;
+
+		if (kcaps || caps[i].kind == MANIFEST_GRANT_KERNEL)
+			o = kernel_source(src);
+		if (!o) {
+			kprintf("[kernel] %s: cap \"%.*s\" not available yet; "
+			        "left out\n",
+			        pname, (int)cn.len, cn.str);
+			continue;
+		}
+		format_snprintf(grant_names[ng], sizeof(grant_names[ng]),
+		                "%.*s", (int)cn.len, cn.str);
+		grants[ng].name = grant_names[ng];
+		grants[ng].obj = o;
+		ng++;
+	}
+	m = find_module(bname);
+	if (!m || !process_spawn(pname, phys_to_virt(m->start),
+	                         m->end - m->start, grants, ng, &err))
+		kprintf("[kernel] cannot start %s\n", pname);
+}
+
+/* Until init can spawn (ProcessSpawner), the kernel starts init and then
+ * each service in the manifest's dependency order. */
+static void start_system(const struct manifest_graph *g,
+                         const struct manifest_plan *plan)
+{
+	start_from_manifest(g->init_binary, g->init_binary, g->init_caps, NULL,
+	                    g->ninit_caps);
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct manifest_service *s = &g->services[plan->order[i]];
+
+		start_from_manifest(s->name, s->binary, NULL, s->caps,
+		                    s->ncaps);
+	}
+}
+
+static __attribute__((noreturn)) void idle_with_ticks(void)
 {
 	uint64_t next = TICK_HZ;
 
@@ -271,6 +348,8 @@ static void idle_with_ticks(void)
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
+	const struct manifest_graph *manifest;
+	const struct manifest_plan *plan;
 	char arg[BOOT_CMDLINE_MAX];
 	int rc;
 
@@ -321,11 +400,17 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 		scheduler_running = true;
 		sched_start();
 	}
-	if (cmdline_get(cmdline, "run", arg, sizeof(arg)) && arg[0]) {
+	if (cmdline_get(cmdline, "run", arg, sizeof(arg))) {
+		if (!arg[0])
+			idle_with_ticks(); /* run= with nothing: kernel only */
 		sched_init();
 		start_programs(arg);
 		scheduler_running = true;
 		sched_start();
 	}
-	idle_with_ticks();
+	manifest = manifest_load(&boot_info, &plan);
+	sched_init();
+	start_system(manifest, plan);
+	scheduler_running = true;
+	sched_start();
 }

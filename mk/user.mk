@@ -13,7 +13,7 @@ USER_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T user/rt/user.ld
 
-USER_LIB_SRCS := $(sort $(wildcard lib/capnp/*.c))
+USER_LIB_SRCS := $(sort $(wildcard lib/capnp/*.c lib/manifest/*.c)) lib/format.c
 RT_SRCS := $(sort $(wildcard user/rt/*.c user/rt/*.S user/rt/mini/*.c))
 RT_OBJS := $(patsubst %,$(BUILD)/uobj/%.o,$(RT_SRCS) $(USER_LIB_SRCS))
 RT_LIB  := $(BUILD)/user/librt.a

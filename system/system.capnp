@@ -29,14 +29,17 @@ const defaultSystem :SystemManifest = (
     ],
   ),
   services = [
-    # Prints a greeting and exits; never restarted.
+    # Prints a greeting, reads the clock, sleeps, exits 7; never restarted.
     (
       name = "hello",
       binary = "hello",
-      caps = [(name = "console", source = (kernel = console))],
+      caps = [
+        (name = "console", source = (kernel = console)),
+        (name = "timer", source = (kernel = timer)),
+      ],
       quotas = (frames = 64, capSlots = 16, threads = 1),
     ),
-    # Prints a line every second; restarted if it fails.
+    # Prints a line every second, three times; restarted if it fails.
     (
       name = "ticker",
       binary = "ticker",

@@ -69,6 +69,11 @@ void panic_set_exit_on_panic(int on)
 	exit_on_panic = on;
 }
 
+int panic_exits(void)
+{
+	return exit_on_panic;
+}
+
 void panic_halt(void)
 {
 	kprintf("System halted.\n");

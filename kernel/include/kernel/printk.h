@@ -27,6 +27,8 @@ void print_trace_at(uint64_t pc, uint64_t frame);
 /* What to do after a panic once it is printed: halt (default) or, in
  * tests, end QEMU with the panic status. */
 void panic_set_exit_on_panic(int on);
+/* Whether a fatal stop ends QEMU (tests) rather than halting. */
+int panic_exits(void);
 __attribute__((noreturn)) void panic_halt(void);
 
 /* Exit codes written to QEMU's isa-debug-exit (status = code*2+1). */
