@@ -196,8 +196,10 @@ test: all
 # its own folder, so the test build is left as it is.
 bench:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/bench DEBUG=0 iso
+	@$(MAKE) --no-print-directory linux-baseline
 	@python3 tools/run_tests.py --build $(BUILD)/bench \
-		--iso $(BUILD)/bench/capos.iso --bench
+		--iso $(BUILD)/bench/capos.iso --bench \
+		--linux-base $(BUILD)/linux-baseline
 
 clean:
 	rm -rf $(BUILD)

@@ -310,7 +310,7 @@ def median(xs):
     return xs[len(xs) // 2] if xs else None
 
 
-def bench(iso, build, runs=3):
+def bench(iso, build, runs=3, linux_base=None):
     """The benchmark table: guest instructions under -icount (exact), TSC
     cycles without it (median of runs, noisy), boot time, ISO size."""
     qv = subprocess.run(["qemu-system-x86_64", "--version"],
@@ -338,6 +338,20 @@ def bench(iso, build, runs=3):
         c = median(cyc.get(key, []))
         print("%-44s %14s %12s" % (label, i if i is not None else "-",
                                    c if c is not None else "-"))
+    if linux_base:
+        import linux_baseline
+        linsn, lcyc = linux_baseline.bench(build, runs, base=linux_base)
+        print()
+        print("Linux %s baseline, same QEMU flags (plus -seed 1): "
+              "docs/linux-baseline.md" % "6.1")
+        for key, label in linux_baseline.LINUX_NAMES:
+            i, c = linsn.get(key), lcyc.get(key)
+            print("%-44s %14s %12s" % (label, i if i is not None else "-",
+                                       c if c is not None else "-"))
+        print()
+        linux_baseline.print_ratios({k: v[0] for k, v in insn.items()},
+                                    linsn)
+        print()
     for fw in ("bios", "uefi"):
         t = boot_to_banner(iso, build, fw)
         if t:
@@ -356,9 +370,11 @@ def main():
     ap.add_argument("--system-tests")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("TEST_JOBS", "2")))
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--linux-base", help="Linux baseline directory "
+                    "(make linux-baseline); omitted: capOS only")
     a = ap.parse_args()
     if a.bench:
-        bench(a.iso, a.build)
+        bench(a.iso, a.build, linux_base=a.linux_base)
         return 0
     totals = Totals()
     run_host_tests(a.host_tests.split(), totals)
