@@ -33,8 +33,14 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	uint64_t pattern = 0x0101010101010101ull * (uint8_t)c;
+	size_t words = n / 8, tail = n % 8;
 
-	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	asm volatile("rep stosq"
+		     : "+D"(dst), "+c"(words)
+		     : "a"(pattern)
+		     : "memory");
+	asm volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(c) : "memory");
 	return ret;
 }
 
