@@ -42,7 +42,7 @@ KCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 	    -fno-stack-protector -fno-pic -fno-pie -fno-strict-aliasing \
 	    -mno-red-zone -mcmodel=kernel -mgeneral-regs-only \
 	    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	    -Iinclude -Ilib -Ikernel/include -Ikernel/arch/x86_64/include \
+	    -Iinclude -Ilib -Igen -Ikernel/include -Ikernel/arch/x86_64/include \
 	    -DCAPOS_KERNEL=1 \
 	    -DCAPOS_DEBUG=$(DEBUG) -MMD -MP
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS))
@@ -77,7 +77,7 @@ $(BUILD)/kernel.sym: $(KERNEL_ELF)
 HOST_CC     := gcc
 SANITIZE    := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g $(SANITIZE) \
-	       -fno-omit-frame-pointer -Iinclude -Ilib -Itests/host \
+	       -fno-omit-frame-pointer -Iinclude -Ilib -Igen -Itests/host \
 	       -DCAPOS_HOST=1 -DCAPOS_DEBUG=1 -MMD -MP
 HOST_LIB    := $(BUILD)/host/libcapos.a
 HOST_LIB_OBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(LIB_SRCS))

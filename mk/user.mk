@@ -9,7 +9,7 @@ USER_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(GCC_INC) \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -mno-red-zone \
-	-Iinclude -Ilib -Iuser/rt/include -Iuser/rt/mini/include -MMD -MP
+	-Iinclude -Ilib -Igen -Iuser/rt/include -Iuser/rt/mini/include -MMD -MP
 USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T user/rt/user.ld
 

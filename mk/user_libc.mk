@@ -28,7 +28,7 @@ ULIBC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g $(LIBC_CFLAGS) \
 ULIBC_PROG_CFLAGS := $(ULIBC_CFLAGS) -fstack-protector-strong
 # The runtime runs before TLS exists (__capos_syscall, rt_libc_start).
 ULIBC_RT_CFLAGS := $(ULIBC_CFLAGS) -fno-stack-protector \
-	-Iinclude -Ilib -Iuser/rt/include
+	-Iinclude -Ilib -Igen -Iuser/rt/include
 ULIBC_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	-T $(ULIBC_LD)
 

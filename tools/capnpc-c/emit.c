@@ -61,7 +61,8 @@ static void add_dep(struct emit *e, struct node *file)
 	if (!e->ndeps || !(e->ndeps & (e->ndeps - 1))) {
 		struct node **d = xmalloc(2 * (e->ndeps + 1) * sizeof(*d));
 
-		memcpy(d, e->deps, e->ndeps * sizeof(*d));
+		if (e->ndeps)
+			memcpy(d, e->deps, e->ndeps * sizeof(*d));
 		e->deps = d;
 	}
 	e->deps[e->ndeps++] = file;
@@ -248,19 +249,50 @@ char *value_literal(struct emit *e, const struct ty *t,
 
 /* ---- constants and enums ----------------------------------------------- */
 
+/*
+ * The interface of this file whose id macro is name, or NULL. A constant
+ * like `echoInterfaceId` maps to the same macro as interface Echo's id.
+ */
+static struct node *iface_with_id_macro(struct node *file, const char *name)
+{
+	uint32_t count;
+	struct node *all = model_nodes(&count);
+
+	for (uint32_t i = 0; i < count; i++) {
+		struct node *n = &all[i];
+
+		if (n->which == SCHEMA_NODE_INTERFACE && n->file == file &&
+		    !strcmp(xsprintf("%s_INTERFACE_ID", n->up), name))
+			return n;
+	}
+	return NULL;
+}
+
 static void emit_const(struct emit *e, struct node *n)
 {
 	struct schema_node_const c = schema_node_get_const(&n->r);
 	struct schema_type t;
 	struct schema_value v;
 	struct ty ty;
+	struct node *iface;
 	const char *s;
 	uint32_t len;
 
 	check(schema_node_const_get_type(&c, &t), n->path);
 	check(schema_node_const_get_value(&c, &v), n->path);
 	type_of(&t, &ty, n->path);
-	if (is_scalar(ty.k)) {
+	iface = iface_with_id_macro(n->file, n->up);
+	if (iface) {
+		/* The interface emits the macro; the values must agree. */
+		if (ty.k != TK_U64 ||
+		    schema_value_which(&v) != SCHEMA_VALUE_UINT64 ||
+		    schema_value_get_uint64(&v) != iface->id)
+			fatal("const %s is not interface %s's id "
+			      "(0x%016" PRIx64 "), yet both would be %s",
+			      n->path, iface->path, iface->id, n->up);
+		out_printf(&e->defs, "/* const %s: see %s */\n", n->path,
+		           n->up);
+	} else if (is_scalar(ty.k)) {
 		claim_ident(n->up, n->path);
 		out_printf(&e->defs, "#define %s %s\n", n->up,
 		           value_literal(e, &ty, &v, false));
@@ -279,9 +311,7 @@ static void emit_const(struct emit *e, struct node *n)
 	} else {
 		/* Struct and list constants would need an encoded message
 		 * in the header; `capnp eval --binary` makes those. */
-		out_printf(&e->defs,
-		           "/* const %s: not generated (only scalar, text and "
-		           "data constants are) */\n",
+		out_printf(&e->defs, "/* const %s: not generated */\n",
 		           n->path);
 	}
 }
@@ -354,7 +384,8 @@ static void order_add(struct order *o, struct node *n)
 
 		o->cap = o->cap ? 2 * o->cap : 64;
 		v = xmalloc(o->cap * sizeof(*v));
-		memcpy(v, o->v, o->n * sizeof(*v));
+		if (o->n)
+			memcpy(v, o->v, o->n * sizeof(*v));
 		o->v = v;
 	}
 	o->v[o->n++] = n;

@@ -51,9 +51,8 @@ static char *local(struct locals *l, const char *want)
 static void encode_params(struct emit *e, struct node *n, struct method *m)
 {
 	struct node *p = m->params;
-	struct locals loc = {{"arena", "arena_size", "out_msg", "out_len", "b",
-	                      "p"},
-	                     6};
+	struct locals loc = {
+	    {"arena", "arena_size", "out_msg", "out_len", "b", "p"}, 6};
 	struct out args = {0}, body = {0};
 	char *name = xsprintf("%s_%s_encode_params", n->c, m->sn);
 
@@ -82,29 +81,29 @@ static void encode_params(struct emit *e, struct node *n, struct method *m)
 			           a);
 			break;
 		default:
-			out_printf(&args, ", %s %s",
-			           f->ty.k == TK_ENUM
-			               ? xsprintf("enum %s",
-			                          type_cname(e, f->ty.n))
-			               : scalar(f->ty.k)->ctype,
-			           a);
+			out_printf(
+			    &args, ", %s %s",
+			    f->ty.k == TK_ENUM
+			        ? xsprintf("enum %s", type_cname(e, f->ty.n))
+			        : scalar(f->ty.k)->ctype,
+			    a);
 			out_printf(&body, "\t%s_set_%s(&p, %s);\n", p->c, f->sn,
 			           a);
 			break;
 		}
 	}
-	out_printf(&e->ifaces,
-	           "\n/*\n * %s.%s's params as a message in arena[0..arena_size)"
-	           ": *out_msg is the\n * arena, *out_len its length. Returns "
-	           "CAPNP_OK or the first error\n * (CAPNP_ERR_ARENA_FULL: the "
-	           "arena is too small).\n */\nstatic inline enum capnp_err "
-	           "%s(void *arena, size_t arena_size%s, const uint8_t "
-	           "**out_msg, size_t *out_len)\n{\n\tstruct capnp_builder b;\n"
-	           "\tstruct %s_builder p;\n\n"
-	           "\t%s_%s_build_params(&b, arena, arena_size, &p);\n%s"
-	           "\treturn capnp_builder_finish(&b, out_msg, out_len);\n}\n",
-	           n->path, m->name, name, args.len ? args.p : "", p->c, n->c,
-	           m->sn, body.len ? body.p : "");
+	out_printf(
+	    &e->ifaces,
+	    "\n/*\n * %s.%s: the params as a message in the arena "
+	    "(*out_msg, *out_len).\n * Returns CAPNP_OK or the first error "
+	    "(ARENA_FULL: arena too small).\n */\nstatic inline enum capnp_err "
+	    "%s(void *arena, size_t arena_size%s, const uint8_t "
+	    "**out_msg, size_t *out_len)\n{\n\tstruct capnp_builder b;\n"
+	    "\tstruct %s_builder p;\n\n"
+	    "\t%s_%s_build_params(&b, arena, arena_size, &p);\n%s"
+	    "\treturn capnp_builder_finish(&b, out_msg, out_len);\n}\n",
+	    n->path, m->name, name, args.len ? args.p : "", p->c, n->c, m->sn,
+	    body.len ? body.p : "");
 	out_free(&args);
 	out_free(&body);
 }
@@ -120,22 +119,24 @@ static void client_stubs(struct emit *e, struct node *n, struct method *m)
 	claim_ident(build, owner);
 	claim_ident(decode, owner);
 	out_printf(&e->ifaces, "\n/* ---- %s ---- */\n", owner);
-	out_printf(&e->ifaces,
-	           "\n/*\n * Starts %s's params in arena[0..arena_size): fill "
-	           "*params, then\n * capnp_builder_finish(b, ...) gives the "
-	           "message. Returns CAPNP_OK or\n * CAPNP_ERR_ARENA_FULL "
-	           "(*params is then empty and its setters fail).\n */\n"
-	           "static inline enum capnp_err %s(struct capnp_builder *b, "
-	           "void *arena, size_t arena_size, struct %s_builder *params)"
-	           "\n{\n\tenum capnp_err e = capnp_builder_init(b, arena, "
-	           "arena_size);\n\tenum capnp_err e2 = %s_init_root(b, params);"
-	           "\n\n\treturn e != CAPNP_OK ? e : e2;\n}\n",
-	           owner, build, pc, pc);
+	out_printf(
+	    &e->ifaces,
+	    "\n/*\n * %s: starts the params in arena[0..arena_size); fill "
+	    "*params,\n * then capnp_builder_finish(b, ...). Returns CAPNP_OK "
+	    "or ARENA_FULL\n * (*params is then empty and its setters "
+	    "fail).\n */\n"
+	    "static inline enum capnp_err %s(struct capnp_builder *b, "
+	    "void *arena, size_t arena_size, struct %s_builder *params)"
+	    "\n{\n\tenum capnp_err e = capnp_builder_init(b, arena, "
+	    "arena_size);\n\tenum capnp_err e2 = %s_init_root(b, params);"
+	    "\n\n\treturn e != CAPNP_OK ? e : e2;\n}\n",
+	    owner, build, pc, pc);
 	if (flat_params(m->params))
 		encode_params(e, n, m);
 	out_printf(&e->ifaces,
-	           "\n/* Reads %s's results from bytes[0..len) (m holds the "
-	           "message). */\nstatic inline enum capnp_err %s(const void "
+	           "\n/*\n * %s: reads the results from bytes[0..len); m "
+	           "holds the message.\n */\nstatic inline enum capnp_err "
+	           "%s(const void "
 	           "*bytes, size_t len, struct capnpc_msg *m, struct %s "
 	           "*results)\n{\n\treturn %s_decode(bytes, len, m, results);"
 	           "\n}\n",
@@ -151,20 +152,21 @@ static void serve(struct emit *e, struct node *n, struct method *m,
 	char *name = xsprintf("%s_%s_serve", n->c, m->sn);
 
 	claim_ident(name, xsprintf("%s.%s", n->path, m->name));
-	out_printf(&e->ifaces,
-	           "\nstatic inline int %s(const struct %s_server_ops *ops, "
-	           "void *ctx, const void *params, size_t params_len, void "
-	           "*result_arena, size_t result_size, size_t *result_len)\n{\n"
-	           "\tstruct capnpc_call c;\n\tstruct %s p;\n"
-	           "\tstruct %s_builder r;\n\tint rc;\n\n"
-	           "\tif (!ops->%s)\n\t\treturn CAPNPC_DISPATCH_UNIMPLEMENTED;\n"
-	           "\trc = capnpc_call_begin(&c, params, params_len, "
-	           "result_arena, result_size, %s_DATA_WORDS, %s_PTR_WORDS);\n"
-	           "\tif (rc != CAPNPC_DISPATCH_OK)\n\t\treturn rc;\n"
-	           "\tp.s = c.params;\n\tr.s = c.results;\n"
-	           "\treturn capnpc_call_end(&c, ops->%s(ctx, &p, &r), "
-	           "result_len);\n}\n",
-	           name, n->c, pc, rc, member, r->up, r->up, member);
+	out_printf(
+	    &e->ifaces,
+	    "\nstatic inline int %s(const struct %s_server_ops *ops, "
+	    "void *ctx, const void *params, size_t params_len, void "
+	    "*result_arena, size_t result_size, size_t *result_len)\n{\n"
+	    "\tstruct capnpc_call c;\n\tstruct %s p;\n"
+	    "\tstruct %s_builder r;\n\tint rc;\n\n"
+	    "\tif (!ops->%s)\n\t\treturn CAPNPC_DISPATCH_UNIMPLEMENTED;\n"
+	    "\trc = capnpc_call_begin(&c, params, params_len, "
+	    "result_arena, result_size, %s_DATA_WORDS, %s_PTR_WORDS);\n"
+	    "\tif (rc != CAPNPC_DISPATCH_OK)\n\t\treturn rc;\n"
+	    "\tp.s = c.params;\n\tr.s = c.results;\n"
+	    "\treturn capnpc_call_end(&c, ops->%s(ctx, &p, &r), "
+	    "result_len);\n}\n",
+	    name, n->c, pc, rc, member, r->up, r->up, member);
 }
 
 static void server(struct emit *e, struct node *n)
@@ -176,13 +178,14 @@ static void server(struct emit *e, struct node *n)
 
 	claim_tag(ops, n->path);
 	claim_ident(dispatch, n->path);
-	out_printf(&e->ifaces,
-	           "\n/*\n * A %s server: one method per entry, NULL for one it "
-	           "does not\n * implement. Each gets the caller's ctx, its "
-	           "params and a builder for\n * its results (see "
-	           "CAPNPC_DISPATCH_* in capnpc_c.h for what to return).\n"
-	           " */\nstruct %s {\n",
-	           n->path, ops);
+	out_printf(
+	    &e->ifaces,
+	    "\n/*\n * A %s server: one method per entry, NULL for one it "
+	    "does not\n * implement. Each gets the caller's ctx, its "
+	    "params and a builder for\n * its results (see "
+	    "CAPNPC_DISPATCH_* in capnpc_c.h for what to return).\n"
+	    " */\nstruct %s {\n",
+	    n->path, ops);
 	for (uint32_t i = 0; i < n->nmethods; i++) {
 		struct method *m = &n->methods[i];
 
@@ -211,11 +214,12 @@ static void server(struct emit *e, struct node *n)
 	for (uint32_t i = 0; i < n->nmethods; i++) {
 		struct method *m = &n->methods[i];
 
-		out_printf(&e->ifaces,
-		           "\tcase %s_METHOD_%s:\n\t\treturn %s_%s_serve(ops, "
-		           "ctx, params, params_len, result_arena, result_size, "
-		           "result_len);\n",
-		           n->up, m->up, n->c, m->sn);
+		out_printf(
+		    &e->ifaces,
+		    "\tcase %s_METHOD_%s:\n\t\treturn %s_%s_serve(ops, "
+		    "ctx, params, params_len, result_arena, result_size, "
+		    "result_len);\n",
+		    n->up, m->up, n->c, m->sn);
 	}
 	out_printf(&e->ifaces,
 	           "\t}\n\treturn CAPNPC_DISPATCH_UNKNOWN_METHOD;\n}\n");
@@ -233,13 +237,14 @@ void emit_iface(struct emit *e, struct node *n)
 	if (!n->nmethods)
 		return;
 	claim_tag(xsprintf("%s_method", n->c), n->path);
-	out_printf(&e->enums, "\n/* Method ordinals of %s. */\nenum %s_method {\n",
+	out_printf(&e->enums,
+	           "\n/* Method ordinals of %s. */\nenum %s_method {\n",
 	           n->path, n->c);
 	for (uint32_t i = 0; i < n->nmethods; i++) {
 		char *name = xsprintf("%s_METHOD_%s", n->up, n->methods[i].up);
 
-		claim_ident(name, xsprintf("%s.%s", n->path,
-		                           n->methods[i].name));
+		claim_ident(name,
+		            xsprintf("%s.%s", n->path, n->methods[i].name));
 		out_printf(&e->enums, "\t%s = %u,\n", name, i);
 	}
 	out_printf(&e->enums, "};\n");

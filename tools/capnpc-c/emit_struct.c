@@ -9,7 +9,7 @@
 
 #include "gen.h"
 
-#define NO_DISC 0xffff
+#define NO_DISC SCHEMA_FIELD_NO_DISCRIMINANT
 
 static char *owner_of(struct node *n, struct field *f)
 {
@@ -54,24 +54,27 @@ void emit_struct_types(struct emit *e, struct node *n)
 	           "\n/* %s %s */\nstruct %s {\n\tstruct capnp_struct s;\n};\n"
 	           "\nstruct %s_builder {\n\tstruct capnp_bstruct s;\n};\n",
 	           n->is_group ? "group" : "struct", n->path, n->c, n->c);
-	if (!n->is_group) {
-		char *l = xsprintf("%s_list_of_%s", n->file->prefix,
-		                   snake(n->path));
+	if (!n->is_group && !n->is_implicit) {
+		char *l =
+		    xsprintf("%s_list_of_%s", n->file->prefix, snake(n->path));
 
 		claim_tag(l, n->path);
 		claim_tag(xsprintf("%s_builder", l), n->path);
-		out_printf(&e->types,
-		           "\nstruct %s {\n\tstruct capnp_list l;\n};\n"
-		           "\nstruct %s_builder {\n\tstruct capnp_blist l;\n};\n",
-		           l, l);
+		out_printf(
+		    &e->types,
+		    "\nstruct %s {\n\tstruct capnp_list l;\n};\n"
+		    "\nstruct %s_builder {\n\tstruct capnp_blist l;\n};\n",
+		    l, l);
+	}
+	if (!n->is_group) {
 		claim_ident(xsprintf("%s_TYPE_ID", n->up), n->path);
 		claim_ident(xsprintf("%s_DATA_WORDS", n->up), n->path);
 		claim_ident(xsprintf("%s_PTR_WORDS", n->up), n->path);
-		out_printf(&e->defs,
-		           "#define %s_TYPE_ID 0x%016" PRIx64 "ull\n"
-		           "#define %s_DATA_WORDS %u\n#define %s_PTR_WORDS %u\n",
-		           n->up, n->id, n->up, n->data_words, n->up,
-		           n->ptr_words);
+		out_printf(
+		    &e->defs,
+		    "#define %s_TYPE_ID 0x%016" PRIx64 "ull\n"
+		    "#define %s_DATA_WORDS %u\n#define %s_PTR_WORDS %u\n",
+		    n->up, n->id, n->up, n->data_words, n->up, n->ptr_words);
 	}
 	if (!n->disc_count)
 		return;
@@ -96,7 +99,8 @@ void emit_struct_types(struct emit *e, struct node *n)
 	out_printf(&e->enums, "};\n");
 }
 
-/* ---- reader ---------------------------------------------------------------- */
+/* ---- reader ----------------------------------------------------------------
+ */
 
 static void reader_scalar(struct emit *e, struct node *n, struct field *f)
 {
@@ -122,14 +126,14 @@ static const char *bytes_default(struct field *f, uint32_t *len)
 	*len = 0;
 	if (!f->has_def)
 		return NULL;
-	if (f->ty.k == TK_TEXT && schema_value_which(&f->def) ==
-	                              SCHEMA_VALUE_TEXT &&
+	if (f->ty.k == TK_TEXT &&
+	    schema_value_which(&f->def) == SCHEMA_VALUE_TEXT &&
 	    schema_value_has_text(&f->def)) {
 		check(schema_value_get_text(&f->def, &s, len), f->name);
 		return *len ? c_string(s, *len) : NULL;
 	}
-	if (f->ty.k == TK_DATA && schema_value_which(&f->def) ==
-	                              SCHEMA_VALUE_DATA &&
+	if (f->ty.k == TK_DATA &&
+	    schema_value_which(&f->def) == SCHEMA_VALUE_DATA &&
 	    schema_value_has_data(&f->def)) {
 		check(schema_value_get_data(&f->def, &d, len), f->name);
 		return *len ? c_string(d, *len) : NULL;
@@ -147,12 +151,12 @@ static void reader_bytes(struct emit *e, struct node *n, struct field *f)
 	char *get = fname(n, f, "get");
 
 	if (!def) {
-		out_printf(&e->funcs,
-		           "\nstatic inline enum capnp_err %s(const struct %s *r, "
-		           "%s, uint32_t *len)\n{\n\treturn capnp_struct_get_%s("
-		           "&r->s, %u, %s, len);\n}\n",
-		           get, n->c, args, text ? "text" : "data", f->offset,
-		           var);
+		out_printf(
+		    &e->funcs,
+		    "\nstatic inline enum capnp_err %s(const struct %s *r, "
+		    "%s, uint32_t *len)\n{\n\treturn capnp_struct_get_%s("
+		    "&r->s, %u, %s, len);\n}\n",
+		    get, n->c, args, text ? "text" : "data", f->offset, var);
 		return;
 	}
 	/* A null pointer reads as the schema's default. */
@@ -198,10 +202,11 @@ static void reader_field(struct emit *e, struct node *n, struct field *f)
 	struct out *o = &e->funcs;
 
 	if (f->group) {
-		out_printf(o,
-		           "\nstatic inline struct %s %s(const struct %s *r)\n{\n"
-		           "\tstruct %s g = {r->s};\n\n\treturn g;\n}\n",
-		           f->group->c, fname(n, f, "get"), n->c, f->group->c);
+		out_printf(
+		    o,
+		    "\nstatic inline struct %s %s(const struct %s *r)\n{\n"
+		    "\tstruct %s g = {r->s};\n\n\treturn g;\n}\n",
+		    f->group->c, fname(n, f, "get"), n->c, f->group->c);
 		return;
 	}
 	if (f->ty.k == TK_VOID)
@@ -217,35 +222,39 @@ static void reader_field(struct emit *e, struct node *n, struct field *f)
 		reader_bytes(e, n, f);
 		break;
 	case TK_STRUCT:
-		out_printf(o,
-		           "\nstatic inline enum capnp_err %s(const struct %s *r, "
-		           "struct %s *out)\n{\n\treturn capnp_struct_get_struct("
-		           "&r->s, %u, &out->s);\n}\n",
-		           fname(n, f, "get"), n->c, type_cname(e, f->ty.n),
-		           f->offset);
+		out_printf(
+		    o,
+		    "\nstatic inline enum capnp_err %s(const struct %s *r, "
+		    "struct %s *out)\n{\n\treturn capnp_struct_get_struct("
+		    "&r->s, %u, &out->s);\n}\n",
+		    fname(n, f, "get"), n->c, type_cname(e, f->ty.n),
+		    f->offset);
 		break;
 	case TK_LIST:
-		out_printf(o,
-		           "\nstatic inline enum capnp_err %s(const struct %s *r, "
-		           "%s *out)\n{\n\treturn capnp_struct_get_list(&r->s, "
-		           "%u, %s, &out->l);\n}\n",
-		           fname(n, f, "get"), n->c, list_type(e, f->ty.elem),
-		           f->offset, list_esize(f->ty.elem));
+		out_printf(
+		    o,
+		    "\nstatic inline enum capnp_err %s(const struct %s *r, "
+		    "%s *out)\n{\n\treturn capnp_struct_get_list(&r->s, "
+		    "%u, %s, &out->l);\n}\n",
+		    fname(n, f, "get"), n->c, list_type(e, f->ty.elem),
+		    f->offset, list_esize(f->ty.elem));
 		break;
 	case TK_IFACE:
-		out_printf(o,
-		           "\n/* The capability's index in the message's cap "
-		           "table. */\nstatic inline enum capnp_err %s(const "
-		           "struct %s *r, uint32_t *cap)\n{\n"
-		           "\tstruct capnp_ptr p = capnp_struct_ptr(&r->s, %u);\n"
-		           "\n\treturn capnp_ptr_get_cap(&p, cap);\n}\n",
-		           fname(n, f, "get"), n->c, f->offset);
+		out_printf(
+		    o,
+		    "\n/* The capability's index in the message's cap "
+		    "table. */\nstatic inline enum capnp_err %s(const "
+		    "struct %s *r, uint32_t *cap)\n{\n"
+		    "\tstruct capnp_ptr p = capnp_struct_ptr(&r->s, %u);\n"
+		    "\n\treturn capnp_ptr_get_cap(&p, cap);\n}\n",
+		    fname(n, f, "get"), n->c, f->offset);
 		break;
 	case TK_ANY:
-		out_printf(o,
-		           "\nstatic inline struct capnp_ptr %s(const struct %s "
-		           "*r)\n{\n\treturn capnp_struct_ptr(&r->s, %u);\n}\n",
-		           fname(n, f, "get"), n->c, f->offset);
+		out_printf(
+		    o,
+		    "\nstatic inline struct capnp_ptr %s(const struct %s "
+		    "*r)\n{\n\treturn capnp_struct_ptr(&r->s, %u);\n}\n",
+		    fname(n, f, "get"), n->c, f->offset);
 		break;
 	default:
 		fatal("internal error: field kind %d", (int)f->ty.k);
@@ -257,7 +266,8 @@ static void reader_field(struct emit *e, struct node *n, struct field *f)
 	           fname(n, f, "has"), n->c, f->offset);
 }
 
-/* ---- builder --------------------------------------------------------------- */
+/* ---- builder ---------------------------------------------------------------
+ */
 
 /*
  * Emits "static inline enum capnp_err name(struct X_builder *b<args>)"
@@ -271,10 +281,11 @@ static void setter(struct emit *e, struct node *n, struct field *f,
 	char *name = fname(n, f, verb);
 
 	if (f->disc == NO_DISC) {
-		out_printf(&e->funcs,
-		           "\nstatic inline enum capnp_err %s(struct %s_builder "
-		           "*b%s)\n{\n\treturn %s;\n}\n",
-		           name, n->c, args, op);
+		out_printf(
+		    &e->funcs,
+		    "\nstatic inline enum capnp_err %s(struct %s_builder "
+		    "*b%s)\n{\n\treturn %s;\n}\n",
+		    name, n->c, args, op);
 		return;
 	}
 	out_printf(&e->funcs,
@@ -293,9 +304,9 @@ static void builder_scalar(struct emit *e, struct node *n, struct field *f)
 	bool cast = f->ty.k == TK_ENUM || si->is_signed;
 
 	setter(e, n, f, "set", xsprintf(", %s v", ct),
-	       xsprintf("capnp_bstruct_set_%s(&b->s, %u, %s%s%sv, %s)", si->wire,
-	                slot_offset(f), cast ? "(" : "", cast ? si->wtype : "",
-	                cast ? ")" : "", def));
+	       xsprintf("capnp_bstruct_set_%s(&b->s, %u, %s%s%sv, %s)",
+	                si->wire, slot_offset(f), cast ? "(" : "",
+	                cast ? si->wtype : "", cast ? ")" : "", def));
 }
 
 static void builder_group(struct emit *e, struct node *n, struct field *f)
@@ -303,21 +314,23 @@ static void builder_group(struct emit *e, struct node *n, struct field *f)
 	const char *g = f->group->c;
 
 	if (f->disc == NO_DISC) {
-		out_printf(&e->funcs,
-		           "\nstatic inline struct %s_builder %s(struct %s_builder "
-		           "*b)\n{\n\tstruct %s_builder g = {b->s};\n\n"
-		           "\treturn g;\n}\n",
-		           g, fname(n, f, "init"), n->c, g);
+		out_printf(
+		    &e->funcs,
+		    "\nstatic inline struct %s_builder %s(struct %s_builder "
+		    "*b)\n{\n\tstruct %s_builder g = {b->s};\n\n"
+		    "\treturn g;\n}\n",
+		    g, fname(n, f, "init"), n->c, g);
 		return;
 	}
 	/* The discriminant's error, if any, is latched in the builder. */
-	out_printf(&e->funcs,
-	           "\nstatic inline struct %s_builder %s(struct %s_builder *b)\n"
-	           "{\n\tstruct %s_builder g = {b->s};\n\n"
-	           "\tcapnp_bstruct_set_which(&b->s, %u, %s);\n"
-	           "\treturn g;\n}\n",
-	           g, fname(n, f, "init"), n->c, g, n->disc_offset * 2,
-	           which_name(n, f));
+	out_printf(
+	    &e->funcs,
+	    "\nstatic inline struct %s_builder %s(struct %s_builder *b)\n"
+	    "{\n\tstruct %s_builder g = {b->s};\n\n"
+	    "\tcapnp_bstruct_set_which(&b->s, %u, %s);\n"
+	    "\treturn g;\n}\n",
+	    g, fname(n, f, "init"), n->c, g, n->disc_offset * 2,
+	    which_name(n, f));
 }
 
 static void builder_field(struct emit *e, struct node *n, struct field *f)
@@ -336,28 +349,30 @@ static void builder_field(struct emit *e, struct node *n, struct field *f)
 	case TK_VOID:
 		if (f->disc == NO_DISC)
 			return;
-		out_printf(&e->funcs,
-		           "\nstatic inline enum capnp_err %s(struct %s_builder "
-		           "*b)\n{\n\treturn capnp_bstruct_set_which(&b->s, %u, "
-		           "%s);\n}\n",
-		           fname(n, f, "set"), n->c, n->disc_offset * 2,
-		           which_name(n, f));
+		out_printf(
+		    &e->funcs,
+		    "\nstatic inline enum capnp_err %s(struct %s_builder "
+		    "*b)\n{\n\treturn capnp_bstruct_set_which(&b->s, %u, "
+		    "%s);\n}\n",
+		    fname(n, f, "set"), n->c, n->disc_offset * 2,
+		    which_name(n, f));
 		return;
 	case TK_TEXT:
-		setter(e, n, f, "set", ", const char *s, uint32_t len",
-		       xsprintf("capnp_bstruct_set_text(&b->s, %u, s, len)",
-		                idx));
+		setter(
+		    e, n, f, "set", ", const char *s, uint32_t len",
+		    xsprintf("capnp_bstruct_set_text(&b->s, %u, s, len)", idx));
 		return;
 	case TK_DATA:
-		setter(e, n, f, "set", ", const void *d, uint32_t len",
-		       xsprintf("capnp_bstruct_set_data(&b->s, %u, d, len)",
-		                idx));
+		setter(
+		    e, n, f, "set", ", const void *d, uint32_t len",
+		    xsprintf("capnp_bstruct_set_data(&b->s, %u, d, len)", idx));
 		return;
 	case TK_STRUCT: {
 		struct node *t = f->ty.n;
 
 		type_cname(e, t);
-		setter(e, n, f, "init", xsprintf(", struct %s_builder *out", t->c),
+		setter(e, n, f, "init",
+		       xsprintf(", struct %s_builder *out", t->c),
 		       xsprintf("capnp_bstruct_init_struct(&b->s, %u, "
 		                "%s_DATA_WORDS, %s_PTR_WORDS, &out->s)",
 		                idx, t->up, t->up));
@@ -369,10 +384,11 @@ static void builder_field(struct emit *e, struct node *n, struct field *f)
 		char *op;
 
 		if (el->k == TK_STRUCT)
-			op = xsprintf("capnp_bstruct_init_struct_list(&b->s, %u, "
-			              "count, %s_DATA_WORDS, %s_PTR_WORDS, "
-			              "&out->l)",
-			              idx, el->n->up, el->n->up);
+			op = xsprintf(
+			    "capnp_bstruct_init_struct_list(&b->s, %u, "
+			    "count, %s_DATA_WORDS, %s_PTR_WORDS, "
+			    "&out->l)",
+			    idx, el->n->up, el->n->up);
 		else
 			op = xsprintf("capnp_bstruct_init_list(&b->s, %u, %s, "
 			              "count, &out->l)",
@@ -390,26 +406,29 @@ static void builder_field(struct emit *e, struct node *n, struct field *f)
 	case TK_ANY:
 		/* The slot, to fill with the capnp_bptr_* calls. */
 		if (f->disc == NO_DISC) {
-			out_printf(&e->funcs,
-			           "\nstatic inline struct capnp_bptr %s(struct "
-			           "%s_builder *b)\n{\n\treturn "
-			           "capnp_bstruct_ptr(&b->s, %u);\n}\n",
-			           fname(n, f, "init"), n->c, idx);
+			out_printf(
+			    &e->funcs,
+			    "\nstatic inline struct capnp_bptr %s(struct "
+			    "%s_builder *b)\n{\n\treturn "
+			    "capnp_bstruct_ptr(&b->s, %u);\n}\n",
+			    fname(n, f, "init"), n->c, idx);
 			return;
 		}
-		out_printf(&e->funcs,
-		           "\nstatic inline struct capnp_bptr %s(struct "
-		           "%s_builder *b)\n{\n\tcapnp_bstruct_set_which(&b->s, "
-		           "%u, %s);\n\treturn capnp_bstruct_ptr(&b->s, %u);\n}\n",
-		           fname(n, f, "init"), n->c, n->disc_offset * 2,
-		           which_name(n, f), idx);
+		out_printf(
+		    &e->funcs,
+		    "\nstatic inline struct capnp_bptr %s(struct "
+		    "%s_builder *b)\n{\n\tcapnp_bstruct_set_which(&b->s, "
+		    "%u, %s);\n\treturn capnp_bstruct_ptr(&b->s, %u);\n}\n",
+		    fname(n, f, "init"), n->c, n->disc_offset * 2,
+		    which_name(n, f), idx);
 		return;
 	default:
 		fatal("internal error: field kind %d", (int)f->ty.k);
 	}
 }
 
-/* ---- the struct ------------------------------------------------------------ */
+/* ---- the struct ------------------------------------------------------------
+ */
 
 static void root_funcs(struct emit *e, struct node *n)
 {
@@ -429,13 +448,16 @@ static void root_funcs(struct emit *e, struct node *n)
 	           "size_t len, struct capnpc_msg *m, struct %s *out)\n{\n"
 	           "\treturn capnpc_decode_root(bytes, len, m, &out->s);\n}\n",
 	           n->c, n->c);
-	out_printf(&e->funcs,
-	           "\nstatic inline enum capnp_err %s_init_root(struct "
-	           "capnp_builder *b, struct %s_builder *out)\n{\n"
-	           "\treturn capnp_builder_root(b, %s_DATA_WORDS, %s_PTR_WORDS, "
-	           "&out->s);\n}\n",
-	           n->c, n->c, n->up, n->up);
+	out_printf(
+	    &e->funcs,
+	    "\nstatic inline enum capnp_err %s_init_root(struct "
+	    "capnp_builder *b, struct %s_builder *out)\n{\n"
+	    "\treturn capnp_builder_root(b, %s_DATA_WORDS, %s_PTR_WORDS, "
+	    "&out->s);\n}\n",
+	    n->c, n->c, n->up, n->up);
 
+	if (n->is_implicit)
+		return; /* no List() of it can be written */
 	claim_ident(xsprintf("%s_len", l), n->path);
 	claim_ident(xsprintf("%s_get", l), n->path);
 	claim_ident(xsprintf("%s_builder_get", l), n->path);
@@ -463,12 +485,13 @@ void emit_struct_funcs(struct emit *e, struct node *n)
 		root_funcs(e, n);
 	if (n->disc_count) {
 		claim_ident(xsprintf("%s_which", n->c), n->path);
-		out_printf(&e->funcs,
-		           "\n/* Which member of the union is set. */\n"
-		           "static inline enum %s_which %s_which(const struct %s "
-		           "*r)\n{\n\treturn (enum %s_which)capnp_struct_which("
-		           "&r->s, %u);\n}\n",
-		           n->c, n->c, n->c, n->c, n->disc_offset * 2);
+		out_printf(
+		    &e->funcs,
+		    "\n/* Which member of the union is set. */\n"
+		    "static inline enum %s_which %s_which(const struct %s "
+		    "*r)\n{\n\treturn (enum %s_which)capnp_struct_which("
+		    "&r->s, %u);\n}\n",
+		    n->c, n->c, n->c, n->c, n->disc_offset * 2);
 	}
 	for (uint32_t i = 0; i < n->nfields; i++)
 		reader_field(e, n, &n->fields[i]);

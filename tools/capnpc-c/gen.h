@@ -133,6 +133,7 @@ struct node {
 
 	/* structs and groups */
 	bool is_group;
+	bool is_implicit; /* a method's own param/result struct */
 	uint16_t data_words, ptr_words;
 	uint16_t disc_count;
 	uint32_t disc_offset; /* in 16-bit units */
@@ -147,7 +148,9 @@ struct node {
 };
 
 /* Reads every node of the request into the index. */
-void model_load(struct schema_node_list *nodes);
+void model_load(struct schema_list_of_node *nodes);
+/* Every node, sorted by id. */
+struct node *model_nodes(uint32_t *count);
 /* The node with this id; fatal when the request has none. */
 struct node *node_get(uint64_t id);
 /* Fills in fields/enumerants/methods (once). */
@@ -191,7 +194,7 @@ const struct scalar_info *scalar(enum tk k);
 bool is_scalar(enum tk k);
 bool is_pointer(enum tk k);
 
-/* The C type name of a list of elem ("struct capnpc_u32_list"). */
+/* The C type of a list of elem ("struct capnpc_list_of_u32"). */
 char *list_type(struct emit *e, const struct ty *elem);
 /* The element size a reader expects for a list of elem. */
 const char *list_esize(const struct ty *elem);
@@ -200,9 +203,10 @@ const char *type_cname(struct emit *e, struct node *n);
 /* Literal of a scalar default/const value of type t ("4096u", "true"). */
 char *value_literal(struct emit *e, const struct ty *t,
                     const struct schema_value *v, bool as_wire);
-/* C string literal for bytes ("\"abc\\012\""). */
+/* C string literal for bytes ("\"a\\012\""): octal escapes, ? escaped. */
 char *c_string(const void *bytes, uint32_t len);
 
+/* One node into the sections of e (emit.c, emit_struct.c, emit_iface.c). */
 void emit_enums(struct emit *e, struct node *n);
 void emit_struct_types(struct emit *e, struct node *n);
 void emit_struct_funcs(struct emit *e, struct node *n);

@@ -21,6 +21,12 @@ static int by_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+struct node *model_nodes(uint32_t *count)
+{
+	*count = nnodes;
+	return nodes;
+}
+
 struct node *node_get(uint64_t id)
 {
 	struct node key = {.id = id};
@@ -32,6 +38,7 @@ struct node *node_get(uint64_t id)
 	return n;
 }
 
+/* A copy of text just read by a getter that returned err. */
 static const char *text(enum capnp_err err, const char *s, uint32_t len,
                         const char *what)
 {
@@ -77,20 +84,21 @@ static struct node *owning_file(const char *display)
 	return best;
 }
 
-void model_load(struct schema_node_list *list)
+void model_load(struct schema_list_of_node *list)
 {
-	nnodes = schema_node_list_len(list);
+	nnodes = schema_list_of_node_len(list);
 	nodes = xmalloc((nnodes + 1) * sizeof(*nodes));
 	for (uint32_t i = 0; i < nnodes; i++) {
 		struct node *n = &nodes[i];
 		const char *s;
 		uint32_t len;
+		enum capnp_err err;
 
-		check(schema_node_list_get(list, i, &n->r), "nodes[]");
+		check(schema_list_of_node_get(list, i, &n->r), "nodes[]");
 		n->id = schema_node_get_id(&n->r);
 		n->which = (uint16_t)schema_node_which(&n->r);
-		n->display = text(schema_node_get_display_name(&n->r, &s, &len),
-		                  s, len, "Node.displayName");
+		err = schema_node_get_display_name(&n->r, &s, &len);
+		n->display = text(err, s, len, "Node.displayName");
 	}
 	qsort(nodes, nnodes, sizeof(*nodes), by_id);
 	for (uint32_t i = 0; i + 1 < nnodes; i++)
@@ -204,10 +212,10 @@ static void load_field(struct node *n, struct field *f,
 	const char *s;
 	uint32_t len;
 	const char *where;
+	enum capnp_err err = schema_field_get_name(r, &s, &len);
 
 	f->r = *r;
-	f->name =
-	    text(schema_field_get_name(r, &s, &len), s, len, "Field.name");
+	f->name = text(err, s, len, "Field.name");
 	f->sn = snake(f->name);
 	f->up = upper(f->sn);
 	f->code_order = schema_field_get_code_order(r);
@@ -244,6 +252,8 @@ static void load_struct(struct node *n)
 	struct schema_list_of_field fl;
 
 	n->is_group = schema_node_struct_get_is_group(&st);
+	/* Only the structs of a method's (...) have no scope. */
+	n->is_implicit = !schema_node_get_scope_id(&n->r);
 	n->data_words = schema_node_struct_get_data_word_count(&st);
 	n->ptr_words = schema_node_struct_get_pointer_count(&st);
 	n->disc_count = schema_node_struct_get_discriminant_count(&st);
@@ -272,11 +282,11 @@ static void load_enum(struct node *n)
 		struct schema_enumerant r;
 		const char *s;
 		uint32_t len;
+		enum capnp_err err;
 
 		check(schema_list_of_enumerant_get(&el, i, &r), n->path);
-		n->enumerants[i].name =
-		    text(schema_enumerant_get_name(&r, &s, &len), s, len,
-		         "Enumerant.name");
+		err = schema_enumerant_get_name(&r, &s, &len);
+		n->enumerants[i].name = text(err, s, len, "Enumerant.name");
 		n->enumerants[i].up = upper(snake(n->enumerants[i].name));
 	}
 }
@@ -299,16 +309,20 @@ static void load_iface(struct node *n)
 	for (uint32_t i = 0; i < n->nmethods; i++) {
 		struct method *m = &n->methods[i];
 		struct schema_method r;
+		struct schema_list_of_node_parameter implicit;
 		const char *s;
 		uint32_t len;
+		enum capnp_err err;
 
 		check(schema_list_of_method_get(&ml, i, &r), n->path);
-		m->name = text(schema_method_get_name(&r, &s, &len), s, len,
-		               "Method.name");
+		err = schema_method_get_name(&r, &s, &len);
+		m->name = text(err, s, len, "Method.name");
 		m->sn = snake(m->name);
 		m->up = upper(m->sn);
 		m->ordinal = (uint16_t)i;
-		if (schema_method_has_implicit_parameters(&r))
+		check(schema_method_get_implicit_parameters(&r, &implicit),
+		      m->name);
+		if (schema_list_of_node_parameter_len(&implicit))
 			fatal("method %s.%s is generic: generic methods are "
 			      "not supported",
 			      n->path, m->name);

@@ -37,9 +37,9 @@ void *memset(void *dst, int c, size_t n)
 	size_t words = n / 8, tail = n % 8;
 
 	asm volatile("rep stosq"
-		     : "+D"(dst), "+c"(words)
-		     : "a"(pattern)
-		     : "memory");
+	             : "+D"(dst), "+c"(words)
+	             : "a"(pattern)
+	             : "memory");
 	asm volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(c) : "memory");
 	return ret;
 }
