@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include <capos/errors.h>
+#include <capos.capnp.h>
 #include <kernel/call.h>
 
 int call_params(struct call *c, struct capnp_msg *msg,
@@ -61,9 +62,34 @@ int call_exception(struct call *c, enum cap_exception_type type,
 	capnp_bstruct_set_u16(&root, 0, (uint16_t)type, 0);
 	capnp_bstruct_set_text(&root, 0, reason, (uint32_t)n);
 	rc = call_reply_end(c, &b, 16 + 8 + 8 + ((n + 8) & ~7u));
-	if (rc == 0)
+	if (rc == 0) {
 		c->exception = true;
+		rc = CALL_REPLIED;
+	}
 	return rc;
+}
+
+int call_dispatched(struct call *c, int rc, size_t result_len)
+{
+	switch (rc) {
+	case CAPNPC_DISPATCH_OK:
+		c->result_len = (uint32_t)result_len;
+		return 0;
+	case CAPNPC_DISPATCH_UNKNOWN_METHOD:
+		return CAPOS_E_UNKNOWN_METHOD;
+	case CAPNPC_DISPATCH_UNIMPLEMENTED:
+		return call_exception(c, CAPEX_UNIMPLEMENTED,
+		                      "method not implemented");
+	case CAPNPC_DISPATCH_BAD_PARAMS:
+		return CAPOS_E_BAD_MESSAGE;
+	case CAPNPC_DISPATCH_RESULTS_TOO_SMALL:
+		if (!c->needed)
+			c->needed = CAPOS_MIN_RESULT_BUFFER;
+		return CAPOS_E_BUFFER_TOO_SMALL;
+	case CAPNPC_DISPATCH_RESULTS_INVALID:
+		return call_exception(c, CAPEX_FAILED, "kernel reply broken");
+	}
+	return rc; /* CALL_PENDING, CALL_REPLIED or a transport error */
 }
 
 int call_return_cap(struct call *c, struct kobject *obj)

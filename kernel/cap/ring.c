@@ -26,6 +26,10 @@
 #define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
 #define CQ_MASK (CAPOS_RING_CQ_ENTRIES - 1)
 
+/* No params at all: an empty struct, so every field reads as its default. */
+static const uint8_t empty_message[16] = {0,    0,    0,    0,    1, 0, 0, 0,
+                                          0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
+
 static bool message_framing_ok(const uint8_t *bytes, uint32_t len)
 {
 	struct capnp_segment segs[8];
@@ -174,13 +178,15 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	    .caller = t,
 	    .user_data = s->user_data,
 	    .method = s->method,
-	    .params = params,
-	    .params_len = s->params_len,
+	    .params = s->params_len ? params : empty_message,
+	    .params_len = s->params_len ? s->params_len : sizeof(empty_message),
 	    .result = result,
 	    .result_cap = s->result_len,
 	    .result_addr = s->result_addr,
 	};
 	rc = obj->ops->call(obj, &c);
+	if (rc == CALL_REPLIED)
+		rc = 0;
 	if (rc == CALL_PENDING)
 		goto out;
 	if (c.nout_caps) {

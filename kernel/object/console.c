@@ -1,9 +1,11 @@
 /*
  * console.c - the Console capability: the serial line.
  *
- * write and writeLine print at once; read waits for input. Input is
- * polled from the timer tick into a small buffer and handed to waiting
- * readers in arrival order.
+ * Served through the generated dispatch table (gen/capos.capnp.h): each
+ * method gets its decoded params and a results builder. write and
+ * writeLine print at once; read waits for input, which is polled from
+ * the timer tick into a small buffer and handed to waiting readers in
+ * arrival order.
  */
 #include <string.h>
 #include <capos/errors.h>
@@ -15,8 +17,6 @@
 
 #define INPUT_SIZE 256
 
-enum { CONSOLE_WRITE, CONSOLE_WRITE_LINE, CONSOLE_READ };
-
 struct console_reader {
 	struct pending_call pc;
 	uint32_t max;
@@ -27,49 +27,53 @@ static uint8_t input[INPUT_SIZE];
 static uint32_t input_head, input_tail;
 static struct console_reader *readers, **readers_tail = &readers;
 
-static int console_write(struct call *c, bool line)
+static int console_write(void *ctx, const struct capos_console_write_params *p,
+                         struct capos_console_write_results_builder *r)
 {
-	struct capnp_segment segs[4];
-	struct capnp_msg msg;
-	struct capnp_struct root;
 	const uint8_t *d;
 	uint32_t n;
 
-	if (call_params(c, &msg, segs, 4, &root))
-		return CAPOS_E_BAD_MESSAGE;
-	/* Data and Text share the byte-list encoding; Text's NUL is checked
-	 * by the text reader. */
-	if (line ? capnp_struct_get_text(&root, 0, (const char **)&d, &n)
-	         : capnp_struct_get_data(&root, 0, &d, &n))
-		return call_exception(c, CAPEX_INVALID_ARGUMENT,
-		                      line ? "text is not valid"
-		                           : "data is not valid");
+	(void)r;
+	if (capos_console_write_params_get_data(p, &d, &n) != CAPNP_OK)
+		return call_exception(ctx, CAPEX_INVALID_ARGUMENT,
+		                      "data is not valid");
 	arch_console_write((const char *)d, n);
-	if (line)
-		arch_console_write("\n", 1);
-	return call_reply_empty(c);
+	return 0;
+}
+
+static int
+console_write_line(void *ctx, const struct capos_console_write_line_params *p,
+                   struct capos_console_write_line_results_builder *r)
+{
+	const char *s;
+	uint32_t n;
+
+	(void)r;
+	if (capos_console_write_line_params_get_text(p, &s, &n) != CAPNP_OK)
+		return call_exception(ctx, CAPEX_INVALID_ARGUMENT,
+		                      "text is not valid");
+	arch_console_write(s, n);
+	arch_console_write("\n", 1);
+	return 0;
 }
 
 /* Builds a read result holding up to `max` buffered bytes into buf. */
 static uint32_t build_read_result(uint8_t *buf, uint32_t cap, uint32_t max)
 {
 	struct capnp_builder b;
-	struct capnp_bstruct root;
-	struct capnp_bptr p;
+	struct capos_console_read_results_builder res;
 	uint32_t n = input_tail - input_head;
+	uint8_t chunk[INPUT_SIZE];
 	const uint8_t *bytes;
 	size_t len;
-	uint8_t *dst;
 
 	if (n > max)
 		n = max;
-	capnp_builder_init(&b, buf, cap);
-	capnp_builder_root(&b, 0, 1, &root);
-	p = capnp_bstruct_ptr(&root, 0);
-	if (capnp_bptr_init_data(p, n, &dst) != CAPNP_OK)
-		return 0;
 	for (uint32_t i = 0; i < n; i++)
-		dst[i] = input[(input_head + i) % INPUT_SIZE];
+		chunk[i] = input[(input_head + i) % INPUT_SIZE];
+	capnp_builder_init(&b, buf, cap);
+	capos_console_read_results_init_root(&b, &res);
+	capos_console_read_results_set_data(&res, chunk, n);
 	if (capnp_builder_finish(&b, &bytes, &len) != CAPNP_OK)
 		return 0;
 	input_head += n;
@@ -92,36 +96,33 @@ static void reader_cancel(struct pending_call *pc)
 	kfree(r);
 }
 
-static int console_read(struct call *c)
+static int console_read(void *ctx, const struct capos_console_read_params *p,
+                        struct capos_console_read_results_builder *r)
 {
-	struct capnp_segment segs[4];
-	struct capnp_msg msg;
-	struct capnp_struct root;
-	struct console_reader *r;
-	uint32_t max;
+	struct call *c = ctx;
+	struct console_reader *rd;
+	uint32_t max = capos_console_read_params_get_max(p);
 
-	if (call_params(c, &msg, segs, 4, &root))
-		return CAPOS_E_BAD_MESSAGE;
-	max = capnp_struct_get_u32(&root, 0, 0);
+	(void)r;
 	if (max == 0)
 		return call_exception(c, CAPEX_INVALID_ARGUMENT, "max is 0");
 	if (c->result_cap < 24 + ((max + 7) & ~7u)) {
 		c->needed = 24 + ((max + 7) & ~7u);
 		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
-	r = kzalloc(sizeof(*r));
-	if (!r)
+	rd = kzalloc(sizeof(*rd));
+	if (!rd)
 		return CAPOS_E_QUOTA;
-	r->max = max;
-	call_make_pending(c, &r->pc, reader_cancel);
-	*readers_tail = r;
-	readers_tail = &r->next;
+	rd->max = max;
+	call_make_pending(c, &rd->pc, reader_cancel);
+	*readers_tail = rd;
+	readers_tail = &rd->next;
 	return CALL_PENDING;
 }
 
 void console_poll_input(void)
 {
-	uint8_t buf[24 + INPUT_SIZE];
+	uint8_t buf[32 + INPUT_SIZE];
 	int ch;
 
 	while ((ch = arch_console_read_byte()) >= 0) {
@@ -141,18 +142,22 @@ void console_poll_input(void)
 	}
 }
 
+static const struct capos_console_server_ops console_server = {
+    .write = console_write,
+    .write_line = console_write_line,
+    .read = console_read,
+};
+
 static int console_call(struct kobject *obj, struct call *c)
 {
+	size_t len = 0;
+	int rc;
+
 	(void)obj;
-	switch (c->method) {
-	case CONSOLE_WRITE:
-		return console_write(c, false);
-	case CONSOLE_WRITE_LINE:
-		return console_write(c, true);
-	case CONSOLE_READ:
-		return console_read(c);
-	}
-	return CAPOS_E_UNKNOWN_METHOD;
+	rc = capos_console_dispatch(&console_server, c, c->method, c->params,
+	                            c->params_len, c->result, c->result_cap,
+	                            &len);
+	return call_dispatched(c, rc, len);
 }
 
 static const struct kobject_ops console_ops = {

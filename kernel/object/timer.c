@@ -1,5 +1,6 @@
 /*
- * timer.c - the Timer capability: monotonic time and sleeping.
+ * timer.c - the Timer capability: monotonic time and sleeping, served
+ * through the generated dispatch table.
  *
  * sleep completes through a kernel timer, so a sleeping caller costs a
  * list entry and nothing else.
@@ -11,21 +12,18 @@
 #include <kernel/objects.h>
 #include <kernel/thread.h>
 
-enum { TIMER_NOW, TIMER_SLEEP };
-
 struct sleeper {
 	struct pending_call pc;
 	struct ktimer timer;
 };
 
-static int timer_now(struct call *c)
+static int timer_now(void *ctx, const struct capos_timer_now_params *p,
+                     struct capos_timer_now_results_builder *r)
 {
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-
-	call_reply_begin(c, &b, 1, 0, &root);
-	capnp_bstruct_set_u64(&root, 0, time_now_ns(), 0);
-	return call_reply_end(c, &b, 24);
+	(void)ctx;
+	(void)p;
+	capos_timer_now_results_set_ns(r, time_now_ns());
+	return 0;
 }
 
 static void sleeper_fire(struct ktimer *k)
@@ -33,12 +31,16 @@ static void sleeper_fire(struct ktimer *k)
 	struct sleeper *s =
 	    (struct sleeper *)((uint8_t *)k -
 	                       __builtin_offsetof(struct sleeper, timer));
-	/* An empty struct: segment table (1 segment of 1 word), then a
-	 * root pointer to a zero-sized struct. */
-	static const uint8_t empty[16] = {0,    0,    0,    0,    1, 0, 0, 0,
-	                                  0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
+	uint8_t buf[16];
+	struct capnp_builder b;
+	struct capos_timer_sleep_results_builder res;
+	const uint8_t *bytes;
+	size_t len = 0;
 
-	pending_complete(&s->pc, 0, empty, sizeof(empty), 0);
+	capnp_builder_init(&b, buf, sizeof(buf));
+	capos_timer_sleep_results_init_root(&b, &res);
+	capnp_builder_finish(&b, &bytes, &len);
+	pending_complete(&s->pc, 0, buf, (uint32_t)len, 0);
 	kfree(s);
 }
 
@@ -50,21 +52,18 @@ static void sleeper_cancel(struct pending_call *pc)
 	kfree(s);
 }
 
-static int timer_sleep(struct call *c)
+static int timer_sleep(void *ctx, const struct capos_timer_sleep_params *p,
+                       struct capos_timer_sleep_results_builder *r)
 {
-	struct capnp_segment segs[4];
-	struct capnp_msg msg;
-	struct capnp_struct root;
+	struct call *c = ctx;
+	uint64_t ns = capos_timer_sleep_params_get_ns(p), now;
 	struct sleeper *s;
-	uint64_t ns, now;
 
-	if (call_params(c, &msg, segs, 4, &root))
-		return CAPOS_E_BAD_MESSAGE;
+	(void)r;
 	if (c->result_cap < 16) {
 		c->needed = 16;
 		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
-	ns = capnp_struct_get_u64(&root, 0, 0);
 	s = kzalloc(sizeof(*s));
 	if (!s)
 		return CAPOS_E_QUOTA;
@@ -75,16 +74,30 @@ static int timer_sleep(struct call *c)
 	return CALL_PENDING;
 }
 
+static const struct capos_timer_server_ops timer_server = {
+    .now = timer_now,
+    .sleep = timer_sleep,
+};
+
+/* Bytes a method's results take: the stream header, the root pointer and
+ * the struct (none of Timer's results holds pointers). */
+#define RESULTS_SIZE(m)                                   \
+	(16 + 8 * (CAPOS_TIMER_##m##_RESULTS_DATA_WORDS + \
+	           CAPOS_TIMER_##m##_RESULTS_PTR_WORDS))
+
 static int timer_call(struct kobject *obj, struct call *c)
 {
+	size_t len = 0;
+	int rc;
+
 	(void)obj;
-	switch (c->method) {
-	case TIMER_NOW:
-		return timer_now(c);
-	case TIMER_SLEEP:
-		return timer_sleep(c);
-	}
-	return CAPOS_E_UNKNOWN_METHOD;
+	/* What to report if the caller's buffer is too small. */
+	c->needed = c->method == CAPOS_TIMER_METHOD_NOW ? RESULTS_SIZE(NOW)
+	                                                : RESULTS_SIZE(SLEEP);
+	rc =
+	    capos_timer_dispatch(&timer_server, c, c->method, c->params,
+	                         c->params_len, c->result, c->result_cap, &len);
+	return call_dispatched(c, rc, len);
 }
 
 static const struct kobject_ops timer_ops = {

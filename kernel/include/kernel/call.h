@@ -46,9 +46,17 @@ int call_reply_end(struct call *c, struct capnp_builder *b,
 int call_return_cap(struct call *c, struct kobject *obj);
 /* An empty result struct. */
 int call_reply_empty(struct call *c);
-/* A CapException reply. Returns 0 (the CQE carries EXCEPTION). */
+/* A CapException reply. Returns CALL_REPLIED (the CQE carries
+ * EXCEPTION), or CAPOS_E_BUFFER_TOO_SMALL. */
 int call_exception(struct call *c, enum cap_exception_type type,
                    const char *reason);
+
+/*
+ * Turns what a generated <interface>_dispatch returned into the object's
+ * answer to the ring: 0 (results of result_len bytes), CALL_PENDING, or
+ * a transport error; an unimplemented method becomes a CapException.
+ */
+int call_dispatched(struct call *c, int rc, size_t result_len);
 
 struct pending_call {
 	struct thread *thread;

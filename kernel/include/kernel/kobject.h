@@ -43,6 +43,8 @@ struct call {
 /* A method may finish later (Timer.sleep): it returns CALL_PENDING and
  * posts the completion itself with ring_complete_pending(). */
 #define CALL_PENDING 1
+/* The method wrote its reply (an exception) into the result itself. */
+#define CALL_REPLIED 2
 
 struct kobject_ops {
 	const char *name;

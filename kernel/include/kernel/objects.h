@@ -6,12 +6,14 @@
 
 #include <kernel/kobject.h>
 
-/* Interface ids, as capnp assigns them (docs/schema.md). */
-#define IFACE_CONSOLE         0xc4c9645d7e0bdd0eull
-#define IFACE_TIMER           0x978d525959459ea6ull
-#define IFACE_THREAD_CONTROL  0xec636326a45dd1a6ull
-#define IFACE_FRAME_ALLOCATOR 0xe32d0bfde73efbf6ull
-#define IFACE_MEMORY_OBJECT   0x9da51281d0031e84ull
+#include <capos.capnp.h>
+
+/* Interface ids: the generated ones (gen/capos.capnp.h). */
+#define IFACE_CONSOLE         CAPOS_CONSOLE_INTERFACE_ID
+#define IFACE_TIMER           CAPOS_TIMER_INTERFACE_ID
+#define IFACE_THREAD_CONTROL  CAPOS_THREAD_CONTROL_INTERFACE_ID
+#define IFACE_FRAME_ALLOCATOR CAPOS_FRAME_ALLOCATOR_INTERFACE_ID
+#define IFACE_MEMORY_OBJECT   CAPOS_MEMORY_OBJECT_INTERFACE_ID
 
 extern struct kobject console_object;
 extern struct kobject timer_object;
@@ -19,7 +21,7 @@ extern struct kobject thread_control_object;
 extern struct kobject frame_allocator_object;
 extern struct kobject boot_package_object;
 
-#define IFACE_BOOT_PACKAGE 0xaf44c33700f86f48ull
+#define IFACE_BOOT_PACKAGE CAPOS_BOOT_PACKAGE_INTERFACE_ID
 
 /* A read-only MemoryObject over a boot module's frames (page aligned). */
 struct kobject *memory_object_for_module(uint64_t start, uint64_t size);
