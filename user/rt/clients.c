@@ -4,122 +4,132 @@
  */
 #include <string.h>
 #include <capnp/capnp.h>
+#include <capos.capnp.h>
 #include <capos/rt.h>
-
-enum { CONSOLE_WRITE, CONSOLE_WRITE_LINE, CONSOLE_READ };
-enum { TIMER_NOW, TIMER_SLEEP };
 
 #define SMALL_RESULT 64
 
-/* Calls with a params struct built by `build`; result in res. */
-static int call_msg(capos_cap_t cap, uint16_t method, struct capnp_builder *b,
-                    void *res, uint32_t res_len)
+/* Makes one call with an encoded params message; returns the result
+ * length, or a transport error, or CAPOS_E_NOT_ALLOWED for an exception. */
+static int call_bytes(capos_cap_t cap, uint16_t method, const uint8_t *bytes,
+                      size_t len, void *res, uint32_t res_len)
 {
-	const uint8_t *bytes;
-	size_t len;
 	bool exc = false;
-	int rc;
+	int rc = rt_call(cap, method, bytes, (uint32_t)len, res, res_len, &exc);
 
-	if (capnp_builder_finish(b, &bytes, &len) != CAPNP_OK)
-		return CAPOS_E_TOO_LARGE;
-	rc = rt_call(cap, method, bytes, (uint32_t)len, res, res_len, &exc);
 	if (rc >= 0 && exc)
 		return CAPOS_E_NOT_ALLOWED; /* refused: see the CapException */
 	return rc;
 }
 
-static int write_bytes(capos_cap_t console, uint16_t method, const void *data,
-                       uint32_t len)
+/* Calls with a params message being built in b. */
+static int call_msg(capos_cap_t cap, uint16_t method, struct capnp_builder *b,
+                    void *res, uint32_t res_len)
+{
+	const uint8_t *bytes;
+	size_t len;
+
+	if (capnp_builder_finish(b, &bytes, &len) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	return call_bytes(cap, method, bytes, len, res, res_len);
+}
+
+/* The Console and Timer clients use the generated stubs
+ * (gen/capos.capnp.h): encode the params, call, decode the results. */
+int rt_console_write(capos_cap_t console, const void *data, uint32_t len)
 {
 	static uint8_t arena[CAPOS_MSG_MAX];
 	uint8_t res[SMALL_RESULT];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
+	const uint8_t *msg;
+	size_t n;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 0, 1, &root);
-	if (method == CONSOLE_WRITE_LINE)
-		capnp_bstruct_set_text(&root, 0, data, len);
-	else
-		capnp_bstruct_set_data(&root, 0, data, len);
-	rc = call_msg(console, method, &b, res, sizeof(res));
+	if (capos_console_write_encode_params(arena, sizeof(arena), data, len,
+	                                      &msg, &n) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc = call_bytes(console, CAPOS_CONSOLE_METHOD_WRITE, msg, n, res,
+	                sizeof(res));
 	return rc < 0 ? rc : 0;
-}
-
-int rt_console_write(capos_cap_t console, const void *data, uint32_t len)
-{
-	return write_bytes(console, CONSOLE_WRITE, data, len);
 }
 
 int rt_console_write_line(capos_cap_t console, const char *text)
 {
-	return write_bytes(console, CONSOLE_WRITE_LINE, text,
-	                   (uint32_t)strlen(text));
+	static uint8_t arena[CAPOS_MSG_MAX];
+	uint8_t res[SMALL_RESULT];
+	const uint8_t *msg;
+	size_t n;
+	int rc;
+
+	if (capos_console_write_line_encode_params(arena, sizeof(arena), text,
+	                                           (uint32_t)strlen(text), &msg,
+	                                           &n) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc = call_bytes(console, CAPOS_CONSOLE_METHOD_WRITE_LINE, msg, n, res,
+	                sizeof(res));
+	return rc < 0 ? rc : 0;
 }
 
 int rt_console_read(capos_cap_t console, void *buf, uint32_t max)
 {
-	static uint8_t res[24 + 4096];
+	static uint8_t res[24 + 4096] __attribute__((aligned(8)));
 	uint8_t arena[64];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-	struct capnp_segment seg[2];
-	struct capnp_msg msg;
-	struct capnp_struct rs;
-	const uint8_t *d;
-	uint32_t n;
+	struct capnpc_msg m;
+	struct capos_console_read_results r;
+	const uint8_t *msg, *d;
+	size_t n;
+	uint32_t got;
 	int rc;
 
 	if (max > 4096)
 		max = 4096;
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 1, 0, &root);
-	capnp_bstruct_set_u32(&root, 0, max, 0);
-	rc = call_msg(console, CONSOLE_READ, &b, res, sizeof(res));
+	if (capos_console_read_encode_params(arena, sizeof(arena), max, &msg,
+	                                     &n) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc = call_bytes(console, CAPOS_CONSOLE_METHOD_READ, msg, n, res,
+	                sizeof(res));
 	if (rc < 0)
 		return rc;
-	if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
-	    capnp_root(&msg, &rs) || capnp_struct_get_data(&rs, 0, &d, &n) ||
-	    n > max)
+	if (capos_console_read_decode_results(res, (size_t)rc, &m, &r) ||
+	    capos_console_read_results_get_data(&r, &d, &got) || got > max)
 		return CAPOS_E_BAD_MESSAGE;
-	memcpy(buf, d, n);
-	return (int)n;
+	memcpy(buf, d, got);
+	return (int)got;
 }
 
 int rt_timer_now(capos_cap_t timer, uint64_t *ns)
 {
-	uint8_t arena[32], res[SMALL_RESULT];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-	struct capnp_segment seg[2];
-	struct capnp_msg msg;
-	struct capnp_struct rs;
+	uint8_t arena[32], res[SMALL_RESULT] __attribute__((aligned(8)));
+	struct capnpc_msg m;
+	struct capos_timer_now_results r;
+	const uint8_t *msg;
+	size_t n;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 0, 0, &root);
-	rc = call_msg(timer, TIMER_NOW, &b, res, sizeof(res));
+	if (capos_timer_now_encode_params(arena, sizeof(arena), &msg, &n) !=
+	    CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc =
+	    call_bytes(timer, CAPOS_TIMER_METHOD_NOW, msg, n, res, sizeof(res));
 	if (rc < 0)
 		return rc;
-	if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
-	    capnp_root(&msg, &rs))
+	if (capos_timer_now_decode_results(res, (size_t)rc, &m, &r))
 		return CAPOS_E_BAD_MESSAGE;
-	*ns = capnp_struct_get_u64(&rs, 0, 0);
+	*ns = capos_timer_now_results_get_ns(&r);
 	return 0;
 }
 
 int rt_timer_sleep(capos_cap_t timer, uint64_t ns)
 {
 	uint8_t arena[32], res[SMALL_RESULT];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
+	const uint8_t *msg;
+	size_t n;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 1, 0, &root);
-	capnp_bstruct_set_u64(&root, 0, ns, 0);
-	rc = call_msg(timer, TIMER_SLEEP, &b, res, sizeof(res));
+	if (capos_timer_sleep_encode_params(arena, sizeof(arena), ns, &msg,
+	                                    &n) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc = call_bytes(timer, CAPOS_TIMER_METHOD_SLEEP, msg, n, res,
+	                sizeof(res));
 	return rc < 0 ? rc : 0;
 }
 

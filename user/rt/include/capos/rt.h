@@ -17,6 +17,7 @@
 #include <capos/errors.h>
 #include <capos/ring.h>
 #include <capos/syscall.h>
+#include <capos.capnp.h>
 
 /* System calls. */
 long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns);
@@ -66,9 +67,9 @@ void rt_release(capos_cap_t cap);
 int rt_release_now(capos_cap_t cap);
 
 /* Typed clients (kernel interfaces). */
-#define RT_IFACE_CONSOLE        0xc4c9645d7e0bdd0eull
-#define RT_IFACE_TIMER          0x978d525959459ea6ull
-#define RT_IFACE_THREAD_CONTROL 0xec636326a45dd1a6ull
+#define RT_IFACE_CONSOLE        CAPOS_CONSOLE_INTERFACE_ID
+#define RT_IFACE_TIMER          CAPOS_TIMER_INTERFACE_ID
+#define RT_IFACE_THREAD_CONTROL CAPOS_THREAD_CONTROL_INTERFACE_ID
 
 int rt_console_write(capos_cap_t console, const void *data, uint32_t len);
 int rt_console_write_line(capos_cap_t console, const char *text);
@@ -78,8 +79,8 @@ int rt_console_read(capos_cap_t console, void *buf, uint32_t max);
 int rt_timer_now(capos_cap_t timer, uint64_t *ns);
 int rt_timer_sleep(capos_cap_t timer, uint64_t ns);
 
-#define RT_IFACE_FRAME_ALLOCATOR 0xe32d0bfde73efbf6ull
-#define RT_IFACE_MEMORY_OBJECT   0x9da51281d0031e84ull
+#define RT_IFACE_FRAME_ALLOCATOR CAPOS_FRAME_ALLOCATOR_INTERFACE_ID
+#define RT_IFACE_MEMORY_OBJECT   CAPOS_MEMORY_OBJECT_INTERFACE_ID
 #define RT_PROT_READ             1
 #define RT_PROT_READ_WRITE       2
 
