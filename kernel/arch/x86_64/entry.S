@@ -8,6 +8,8 @@
 #define CPU_KERNEL_RSP	8
 #define CPU_USER_RSP	16
 
+#include "frame.inc"
+
 	.text
 
 /*
@@ -27,41 +29,13 @@ syscall_entry:
 	pushq	%rcx
 	pushq	$0
 	pushq	$256
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	push_gprs
 	xor	%ebp, %ebp
 	mov	%rsp, %rdi
 	sti
 	call	syscall_dispatch
 	cli
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	pop_gprs
 	add	$16, %rsp
 	popq	%rcx		/* user rip */
 	add	$8, %rsp

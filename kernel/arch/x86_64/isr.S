@@ -6,6 +6,8 @@
  * path saves every general register into a struct trap_frame (trap.h) and
  * calls trap_dispatch(frame).
  */
+#include "frame.inc"
+
 	.text
 
 
@@ -31,39 +33,11 @@ isr_common:
 	testb	$3, 24(%rsp)
 	jz	1f
 	swapgs
-1:	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+1:	push_gprs
 	cld
 	mov	%rsp, %rdi
 	call	trap_dispatch
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	pop_gprs
 	add	$16, %rsp
 	testb	$3, 8(%rsp)
 	jz	2f
