@@ -1,33 +1,12 @@
 /*
- * manifest_decode.c - see manifest_decode.h. Offsets below are the
- * schema's layout as capnp assigns it (byte offsets into data sections,
- * indices into pointer sections); the generated accessors will replace
- * them once gen/ exists.
+ * manifest_decode.c - see manifest_decode.h. Every field is read through
+ * the accessors generated from schema/capos.capnp, so the layout lives in
+ * one place (the schema) and defaults (Quotas.capSlots) come with it.
  */
 #include "manifest_decode.h"
 
-#include <capnp/capnp.h>
 #include <format.h>
 #include <string.h>
-
-/* SystemManifest: data 1 word, 4 pointers. */
-#define SM_SCHEMA_VERSION 0 /* u32 */
-#define SM_BINARIES       0 /* List(Text) */
-#define SM_INIT           1 /* InitConfig */
-#define SM_SERVICES       2 /* List(ServiceDecl) */
-/* InitConfig: binary (ptr 0), caps (ptr 1: List(KernelGrant)). */
-/* KernelGrant: name (ptr 0), source (u16 at byte 0). */
-/* ServiceDecl: name, binary, caps, exports, quotas (ptrs 0-4). */
-/* CapGrant: name (ptr 0); union source: discriminant u16 at byte 2,
- * kernel (u16 at byte 0) or service (ptr 1: ServiceRef). */
-#define CAPGRANT_WHICH 2
-/* ServiceRef: service (ptr 0), export (ptr 1). ExportDecl: name (ptr 0),
- * interfaceId (u64 at byte 0). Quotas: capSlots u32 at byte 4, default
- * 256. */
-#define QUOTAS_CAP_SLOTS         4
-#define QUOTAS_CAP_SLOTS_DEFAULT 256
-
-#define MAX_SEGMENTS 16
 
 struct ctx {
 	char *msg;
@@ -41,150 +20,167 @@ static enum manifest_decode_error fail(struct ctx *c,
                                        const char *field, enum capnp_err ce)
 {
 	format_snprintf(c->msg, c->msg_size, "%s: %s", field,
-	                capnp_strerror(ce));
+	                ce == CAPNP_OK ? "too many entries"
+	                               : capnp_strerror(ce));
 	return e;
 }
 
-static int text(const struct capnp_struct *s, uint32_t idx,
-                struct manifest_name *out)
+static enum manifest_decode_error
+init_config(struct ctx *c, const struct capos_system_manifest *root,
+            struct manifest_graph *g)
 {
-	const char *p;
-	uint32_t n;
-	enum capnp_err e = capnp_struct_get_text(s, idx, &p, &n);
-
-	out->str = p;
-	out->len = n;
-	return e;
-}
-
-static enum manifest_decode_error init_config(struct ctx *c,
-                                              const struct capnp_struct *root,
-                                              struct manifest_graph *g)
-{
-	struct capnp_struct init, kg;
-	struct capnp_list caps;
+	struct capos_init_config init;
+	struct capos_list_of_kernel_grant caps;
+	struct capos_kernel_grant kg;
+	struct manifest_name *b = &g->init_binary;
+	uint32_t n, len;
 	enum capnp_err e;
 
-	if ((e = capnp_struct_get_struct(root, SM_INIT, &init)) ||
-	    (e = text(&init, 0, &g->init_binary)) ||
-	    (e = capnp_struct_get_list(&init, 1, CAPNP_ELEM_COMPOSITE, &caps)))
+	if ((e = capos_system_manifest_get_init(root, &init)) ||
+	    (e = capos_init_config_get_binary(&init, &b->str, &len)) ||
+	    (e = capos_init_config_get_caps(&init, &caps)))
 		return fail(c, MANIFEST_DECODE_STRUCTURE, "init", e);
-	if (capnp_list_len(&caps) > MANIFEST_MAX_GRANTS)
+	b->len = len;
+	n = capos_list_of_kernel_grant_len(&caps);
+	if (n > MANIFEST_MAX_GRANTS)
 		return fail(c, MANIFEST_DECODE_TOO_MANY, "init.caps", CAPNP_OK);
-	for (uint32_t i = 0; i < capnp_list_len(&caps); i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		struct manifest_kernel_grant *k = &c->st->init_caps[i];
-		struct manifest_name n;
 
-		if ((e = capnp_list_get_struct(&caps, i, &kg)) ||
-		    (e = text(&kg, 0, &n)))
+		if ((e = capos_list_of_kernel_grant_get(&caps, i, &kg)) ||
+		    (e = capos_kernel_grant_get_name(&kg, &k->name.str, &len)))
 			return fail(c, MANIFEST_DECODE_STRUCTURE, "init.caps",
 			            e);
-		k->name = n;
-		k->source = capnp_struct_get_u16(&kg, 0, 0);
+		k->name.len = len;
+		k->source = (uint16_t)capos_kernel_grant_get_source(&kg);
 	}
 	g->init_caps = c->st->init_caps;
-	g->ninit_caps = capnp_list_len(&caps);
+	g->ninit_caps = n;
 	return MANIFEST_DECODE_OK;
 }
 
-static enum manifest_decode_error cap_grants(struct ctx *c,
-                                             const struct capnp_struct *svc,
-                                             struct manifest_service *s)
+/* One CapGrant: its name and where it comes from. */
+static enum capnp_err cap_grant(const struct capos_cap_grant *cg,
+                                struct manifest_grant *gr)
 {
-	struct capnp_list caps;
-	struct capnp_struct cg, ref;
+	struct capos_cap_grant_source src = capos_cap_grant_get_source(cg);
+	struct capos_service_ref ref;
+	uint32_t len;
 	enum capnp_err e;
 
-	if ((e = capnp_struct_get_list(svc, 2, CAPNP_ELEM_COMPOSITE, &caps)))
+	memset(gr, 0, sizeof(*gr));
+	if ((e = capos_cap_grant_get_name(cg, &gr->name.str, &len)))
+		return e;
+	gr->name.len = len;
+	gr->kind = (uint16_t)capos_cap_grant_source_which(&src);
+	if (gr->kind == MANIFEST_GRANT_KERNEL) {
+		gr->kernel = (uint16_t)capos_cap_grant_source_get_kernel(&src);
+		return CAPNP_OK;
+	}
+	if ((e = capos_cap_grant_source_get_service(&src, &ref)) ||
+	    (e = capos_service_ref_get_service(&ref, &gr->service.str, &len)))
+		return e;
+	gr->service.len = len;
+	if ((e = capos_service_ref_get_export(&ref, &gr->export.str, &len)))
+		return e;
+	gr->export.len = len;
+	return CAPNP_OK;
+}
+
+static enum manifest_decode_error
+cap_grants(struct ctx *c, const struct capos_service_decl *svc,
+           struct manifest_service *s)
+{
+	struct capos_list_of_cap_grant caps;
+	struct capos_cap_grant cg;
+	uint32_t n;
+	enum capnp_err e;
+
+	if ((e = capos_service_decl_get_caps(svc, &caps)))
 		return fail(c, MANIFEST_DECODE_STRUCTURE, "services[].caps", e);
-	if (capnp_list_len(&caps) > MANIFEST_MAX_GRANTS ||
-	    capnp_list_len(&caps) > MANIFEST_POOL_GRANTS - c->ngrants)
+	n = capos_list_of_cap_grant_len(&caps);
+	if (n > MANIFEST_MAX_GRANTS || n > MANIFEST_POOL_GRANTS - c->ngrants)
 		return fail(c, MANIFEST_DECODE_TOO_MANY, "services[].caps",
 		            CAPNP_OK);
 	s->caps = &c->st->grants[c->ngrants];
-	s->ncaps = capnp_list_len(&caps);
-	for (uint32_t i = 0; i < s->ncaps; i++) {
-		struct manifest_grant *gr = &c->st->grants[c->ngrants++];
-
-		memset(gr, 0, sizeof(*gr));
-		if ((e = capnp_list_get_struct(&caps, i, &cg)) ||
-		    (e = text(&cg, 0, &gr->name)))
+	s->ncaps = n;
+	for (uint32_t i = 0; i < n; i++) {
+		if ((e = capos_list_of_cap_grant_get(&caps, i, &cg)) ||
+		    (e = cap_grant(&cg, &c->st->grants[c->ngrants++])))
 			return fail(c, MANIFEST_DECODE_STRUCTURE,
 			            "services[].caps[]", e);
-		gr->kind = capnp_struct_get_u16(&cg, CAPGRANT_WHICH, 0);
-		if (gr->kind == MANIFEST_GRANT_KERNEL) {
-			gr->kernel = capnp_struct_get_u16(&cg, 0, 0);
-		} else if ((e = capnp_struct_get_struct(&cg, 1, &ref)) ||
-		           (e = text(&ref, 0, &gr->service)) ||
-		           (e = text(&ref, 1, &gr->export))) {
-			return fail(c, MANIFEST_DECODE_STRUCTURE,
-			            "services[].caps[].source.service", e);
-		}
 	}
 	return MANIFEST_DECODE_OK;
 }
 
 static enum manifest_decode_error exports(struct ctx *c,
-                                          const struct capnp_struct *svc,
+                                          const struct capos_service_decl *svc,
                                           struct manifest_service *s)
 {
-	struct capnp_list ex;
-	struct capnp_struct ed;
+	struct capos_list_of_export_decl ex;
+	struct capos_export_decl ed;
+	uint32_t n, len;
 	enum capnp_err e;
 
-	if ((e = capnp_struct_get_list(svc, 3, CAPNP_ELEM_COMPOSITE, &ex)))
+	if ((e = capos_service_decl_get_exports(svc, &ex)))
 		return fail(c, MANIFEST_DECODE_STRUCTURE, "services[].exports",
 		            e);
-	if (capnp_list_len(&ex) > MANIFEST_MAX_EXPORTS ||
-	    capnp_list_len(&ex) > MANIFEST_POOL_EXPORTS - c->nexports)
+	n = capos_list_of_export_decl_len(&ex);
+	if (n > MANIFEST_MAX_EXPORTS || n > MANIFEST_POOL_EXPORTS - c->nexports)
 		return fail(c, MANIFEST_DECODE_TOO_MANY, "services[].exports",
 		            CAPNP_OK);
 	s->exports = &c->st->exports[c->nexports];
-	s->nexports = capnp_list_len(&ex);
-	for (uint32_t i = 0; i < s->nexports; i++) {
+	s->nexports = n;
+	for (uint32_t i = 0; i < n; i++) {
 		struct manifest_export *x = &c->st->exports[c->nexports++];
 
-		if ((e = capnp_list_get_struct(&ex, i, &ed)) ||
-		    (e = text(&ed, 0, &x->name)))
+		if ((e = capos_list_of_export_decl_get(&ex, i, &ed)) ||
+		    (e = capos_export_decl_get_name(&ed, &x->name.str, &len)))
 			return fail(c, MANIFEST_DECODE_STRUCTURE,
 			            "services[].exports[]", e);
-		x->interface_id = capnp_struct_get_u64(&ed, 0, 0);
+		x->name.len = len;
+		x->interface_id = capos_export_decl_get_interface_id(&ed);
 	}
 	return MANIFEST_DECODE_OK;
 }
 
-static enum manifest_decode_error services(struct ctx *c,
-                                           const struct capnp_struct *root,
-                                           struct manifest_graph *g)
+static enum manifest_decode_error
+services(struct ctx *c, const struct capos_system_manifest *root,
+         struct manifest_graph *g)
 {
-	struct capnp_list list;
-	struct capnp_struct svc, q;
+	struct capos_list_of_service_decl list;
+	struct capos_service_decl svc;
+	struct capos_quotas q;
 	enum manifest_decode_error r;
+	uint32_t n, len;
 	enum capnp_err e;
 
-	if ((e = capnp_struct_get_list(root, SM_SERVICES, CAPNP_ELEM_COMPOSITE,
-	                               &list)))
+	if ((e = capos_system_manifest_get_services(root, &list)))
 		return fail(c, MANIFEST_DECODE_STRUCTURE, "services", e);
-	if (capnp_list_len(&list) > MANIFEST_MAX_SERVICES)
+	n = capos_list_of_service_decl_len(&list);
+	if (n > MANIFEST_MAX_SERVICES)
 		return fail(c, MANIFEST_DECODE_TOO_MANY, "services", CAPNP_OK);
-	for (uint32_t i = 0; i < capnp_list_len(&list); i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		struct manifest_service *s = &c->st->services[i];
 
 		memset(s, 0, sizeof(*s));
-		if ((e = capnp_list_get_struct(&list, i, &svc)) ||
-		    (e = text(&svc, 0, &s->name)) ||
-		    (e = text(&svc, 1, &s->binary)) ||
-		    (e = capnp_struct_get_struct(&svc, 4, &q)))
+		if ((e = capos_list_of_service_decl_get(&list, i, &svc)) ||
+		    (e = capos_service_decl_get_name(&svc, &s->name.str, &len)))
 			return fail(c, MANIFEST_DECODE_STRUCTURE, "services[]",
 			            e);
-		/* Quotas.capSlots has a schema default: stored XORed. */
-		s->cap_slots = capnp_struct_get_u32(&q, QUOTAS_CAP_SLOTS,
-		                                    QUOTAS_CAP_SLOTS_DEFAULT);
+		s->name.len = len;
+		if ((e = capos_service_decl_get_binary(&svc, &s->binary.str,
+		                                       &len)) ||
+		    (e = capos_service_decl_get_quotas(&svc, &q)))
+			return fail(c, MANIFEST_DECODE_STRUCTURE, "services[]",
+			            e);
+		s->binary.len = len;
+		s->cap_slots = capos_quotas_get_cap_slots(&q);
 		if ((r = cap_grants(c, &svc, s)) || (r = exports(c, &svc, s)))
 			return r;
 	}
 	g->services = c->st->services;
-	g->nservices = capnp_list_len(&list);
+	g->nservices = n;
 	return MANIFEST_DECODE_OK;
 }
 
@@ -193,37 +189,35 @@ enum manifest_decode_error manifest_decode(const void *bytes, size_t len,
                                            struct manifest_graph *g, char *msg,
                                            size_t msg_size)
 {
-	struct capnp_msg *m = &st->msg;
 	struct ctx c = {msg, msg_size, st, 0, 0};
-	struct capnp_struct root;
-	struct capnp_list bins;
+	struct capos_system_manifest root;
+	struct capnpc_list_of_text bins;
 	enum manifest_decode_error r;
 	enum capnp_err e;
+	uint32_t n;
 
 	memset(g, 0, sizeof(*g));
 	if (msg_size)
 		msg[0] = 0;
-	if ((e = capnp_msg_init_stream(m, bytes, len, st->segs,
-	                               MAX_SEGMENTS)) ||
-	    (e = capnp_root(m, &root)))
+	if ((e = capos_system_manifest_decode(bytes, len, &st->msg, &root)))
 		return fail(&c, MANIFEST_DECODE_FRAMING, "message", e);
-	g->schema_version = capnp_struct_get_u32(&root, SM_SCHEMA_VERSION, 0);
-	if ((e = capnp_struct_get_list(&root, SM_BINARIES, CAPNP_ELEM_POINTER,
-	                               &bins)))
+	g->schema_version = capos_system_manifest_get_schema_version(&root);
+	if ((e = capos_system_manifest_get_binaries(&root, &bins)))
 		return fail(&c, MANIFEST_DECODE_STRUCTURE, "binaries", e);
-	if (capnp_list_len(&bins) > MANIFEST_MAX_BINARIES)
+	n = capnpc_list_of_text_len(&bins);
+	if (n > MANIFEST_MAX_BINARIES)
 		return fail(&c, MANIFEST_DECODE_TOO_MANY, "binaries", CAPNP_OK);
-	for (uint32_t i = 0; i < capnp_list_len(&bins); i++) {
-		const char *p;
-		uint32_t n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t l;
 
-		if ((e = capnp_list_get_text(&bins, i, &p, &n)))
+		if ((e = capnpc_list_of_text_get(&bins, i, &st->binaries[i].str,
+		                                 &l)))
 			return fail(&c, MANIFEST_DECODE_STRUCTURE, "binaries[]",
 			            e);
-		st->binaries[i] = (struct manifest_name){p, n};
+		st->binaries[i].len = l;
 	}
 	g->binaries = st->binaries;
-	g->nbinaries = capnp_list_len(&bins);
+	g->nbinaries = n;
 	if ((r = init_config(&c, &root, g)) || (r = services(&c, &root, g)))
 		return r;
 	return MANIFEST_DECODE_OK;

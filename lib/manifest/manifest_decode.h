@@ -2,8 +2,8 @@
  * manifest_decode.h - reads an encoded SystemManifest into the plain
  * struct manifest_graph that manifest_graph_check() validates.
  *
- * Names point into the message bytes, which must outlive the graph. The
- * field layout is the schema's (schema/capos.capnp); the reader is
+ * Names point into the message bytes, which must outlive the graph. It
+ * reads through the generated accessors (gen/capos.capnp.h) over
  * lib/capnp, so a damaged message is an error, never a bad read.
  */
 #ifndef CAPOS_LIB_MANIFEST_DECODE_H
@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <capnp/capnp.h>
+#include <capos.capnp.h>
 #include "manifest_graph.h"
 
 #define MANIFEST_POOL_GRANTS  512 /* service caps, all services together */
@@ -23,8 +23,7 @@ struct manifest_storage {
 	struct manifest_service services[MANIFEST_MAX_SERVICES];
 	struct manifest_grant grants[MANIFEST_POOL_GRANTS];
 	struct manifest_export exports[MANIFEST_POOL_EXPORTS];
-	struct capnp_segment segs[16];
-	struct capnp_msg msg;
+	struct capnpc_msg msg;
 };
 
 enum manifest_decode_error {
