@@ -162,13 +162,19 @@
 #define CAPOS_EXPORT_DECL_DATA_WORDS                         1
 #define CAPOS_EXPORT_DECL_PTR_WORDS                          1
 #define CAPOS_PROCESS_SPAWNER_INTERFACE_ID                   0xda0cec17d496ad57ull
-#define CAPOS_PROCESS_SPAWNER_METHOD_COUNT                   1
+#define CAPOS_PROCESS_SPAWNER_METHOD_COUNT                   2
 #define CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_TYPE_ID           0xb3b1edcdfadc086bull
 #define CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_DATA_WORDS        1
 #define CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_PTR_WORDS         5
 #define CAPOS_PROCESS_SPAWNER_SPAWN_RESULTS_TYPE_ID          0xc7217050eefb39b9ull
 #define CAPOS_PROCESS_SPAWNER_SPAWN_RESULTS_DATA_WORDS       1
 #define CAPOS_PROCESS_SPAWNER_SPAWN_RESULTS_PTR_WORDS        1
+#define CAPOS_PROCESS_SPAWNER_LEDGER_PARAMS_TYPE_ID          0x9314fc3875363463ull
+#define CAPOS_PROCESS_SPAWNER_LEDGER_PARAMS_DATA_WORDS       0
+#define CAPOS_PROCESS_SPAWNER_LEDGER_PARAMS_PTR_WORDS        0
+#define CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_TYPE_ID         0x8099aff19d61181aull
+#define CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_DATA_WORDS      0
+#define CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_PTR_WORDS       2
 #define CAPOS_PROCESS_HANDLE_INTERFACE_ID                    0xfab39517e1ee81aaull
 #define CAPOS_PROCESS_HANDLE_METHOD_COUNT                    3
 #define CAPOS_PROCESS_HANDLE_WAIT_PARAMS_TYPE_ID             0x84c653cd4fe2767aull
@@ -388,6 +394,7 @@ enum capos_boot_package_method {
 /* Method ordinals of ProcessSpawner. */
 enum capos_process_spawner_method {
 	CAPOS_PROCESS_SPAWNER_METHOD_SPAWN = 0,
+	CAPOS_PROCESS_SPAWNER_METHOD_LEDGER = 1,
 };
 
 /* Method ordinals of ProcessHandle. */
@@ -962,6 +969,24 @@ struct capos_process_spawner_spawn_results {
 };
 
 struct capos_process_spawner_spawn_results_builder {
+	struct capnp_bstruct s;
+};
+
+/* struct ProcessSpawner.ledger$Params */
+struct capos_process_spawner_ledger_params {
+	struct capnp_struct s;
+};
+
+struct capos_process_spawner_ledger_params_builder {
+	struct capnp_bstruct s;
+};
+
+/* struct ProcessSpawner.ledger$Results */
+struct capos_process_spawner_ledger_results {
+	struct capnp_struct s;
+};
+
+struct capos_process_spawner_ledger_results_builder {
 	struct capnp_bstruct s;
 };
 
@@ -3843,6 +3868,104 @@ static inline enum capnp_err capos_process_spawner_spawn_results_init_clients(
 {
 	return capnp_bstruct_init_list(&b->s, 0, CAPNP_ELEM_4BYTES, count,
 	                               &out->l);
+}
+
+/* ---- struct ProcessSpawner.ledger$Params ---- */
+
+/* The root of msg as a ProcessSpawner.ledger$Params. */
+static inline enum capnp_err capos_process_spawner_ledger_params_read(
+    struct capnp_msg *msg, struct capos_process_spawner_ledger_params *out)
+{
+	return capnp_root(msg, &out->s);
+}
+
+/* Frames bytes[0..len) into m and reads its root. */
+static inline enum capnp_err capos_process_spawner_ledger_params_decode(
+    const void *bytes, size_t len, struct capnpc_msg *m,
+    struct capos_process_spawner_ledger_params *out)
+{
+	return capnpc_decode_root(bytes, len, m, &out->s);
+}
+
+static inline enum capnp_err capos_process_spawner_ledger_params_init_root(
+    struct capnp_builder *b,
+    struct capos_process_spawner_ledger_params_builder *out)
+{
+	return capnp_builder_root(
+	    b, CAPOS_PROCESS_SPAWNER_LEDGER_PARAMS_DATA_WORDS,
+	    CAPOS_PROCESS_SPAWNER_LEDGER_PARAMS_PTR_WORDS, &out->s);
+}
+
+/* ---- struct ProcessSpawner.ledger$Results ---- */
+
+/* The root of msg as a ProcessSpawner.ledger$Results. */
+static inline enum capnp_err capos_process_spawner_ledger_results_read(
+    struct capnp_msg *msg, struct capos_process_spawner_ledger_results *out)
+{
+	return capnp_root(msg, &out->s);
+}
+
+/* Frames bytes[0..len) into m and reads its root. */
+static inline enum capnp_err capos_process_spawner_ledger_results_decode(
+    const void *bytes, size_t len, struct capnpc_msg *m,
+    struct capos_process_spawner_ledger_results *out)
+{
+	return capnpc_decode_root(bytes, len, m, &out->s);
+}
+
+static inline enum capnp_err capos_process_spawner_ledger_results_init_root(
+    struct capnp_builder *b,
+    struct capos_process_spawner_ledger_results_builder *out)
+{
+	return capnp_builder_root(
+	    b, CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_DATA_WORDS,
+	    CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_PTR_WORDS, &out->s);
+}
+
+static inline enum capnp_err capos_process_spawner_ledger_results_get_limits(
+    const struct capos_process_spawner_ledger_results *r,
+    struct capos_quotas *out)
+{
+	return capnp_struct_get_struct(&r->s, 0, &out->s);
+}
+
+static inline bool capos_process_spawner_ledger_results_has_limits(
+    const struct capos_process_spawner_ledger_results *r)
+{
+	struct capnp_ptr p = capnp_struct_ptr(&r->s, 0);
+
+	return !capnp_ptr_is_null(&p);
+}
+
+static inline enum capnp_err capos_process_spawner_ledger_results_get_used(
+    const struct capos_process_spawner_ledger_results *r,
+    struct capos_quotas *out)
+{
+	return capnp_struct_get_struct(&r->s, 1, &out->s);
+}
+
+static inline bool capos_process_spawner_ledger_results_has_used(
+    const struct capos_process_spawner_ledger_results *r)
+{
+	struct capnp_ptr p = capnp_struct_ptr(&r->s, 1);
+
+	return !capnp_ptr_is_null(&p);
+}
+
+static inline enum capnp_err capos_process_spawner_ledger_results_init_limits(
+    struct capos_process_spawner_ledger_results_builder *b,
+    struct capos_quotas_builder *out)
+{
+	return capnp_bstruct_init_struct(&b->s, 0, CAPOS_QUOTAS_DATA_WORDS,
+	                                 CAPOS_QUOTAS_PTR_WORDS, &out->s);
+}
+
+static inline enum capnp_err capos_process_spawner_ledger_results_init_used(
+    struct capos_process_spawner_ledger_results_builder *b,
+    struct capos_quotas_builder *out)
+{
+	return capnp_bstruct_init_struct(&b->s, 1, CAPOS_QUOTAS_DATA_WORDS,
+	                                 CAPOS_QUOTAS_PTR_WORDS, &out->s);
 }
 
 /* ---- struct ProcessHandle.wait$Params ---- */
@@ -7572,6 +7695,50 @@ static inline enum capnp_err capos_process_spawner_spawn_decode_results(
 	                                                  results);
 }
 
+/* ---- ProcessSpawner.ledger ---- */
+
+/*
+ * ProcessSpawner.ledger: starts the params in arena[0..arena_size); fill
+ * *params, then capnp_builder_finish(b, ...). Returns CAPNP_OK or ARENA_FULL
+ * (*params is then empty and its setters fail).
+ */
+static inline enum capnp_err capos_process_spawner_ledger_build_params(
+    struct capnp_builder *b, void *arena, size_t arena_size,
+    struct capos_process_spawner_ledger_params_builder *params)
+{
+	enum capnp_err e = capnp_builder_init(b, arena, arena_size);
+	enum capnp_err e2 =
+	    capos_process_spawner_ledger_params_init_root(b, params);
+
+	return e != CAPNP_OK ? e : e2;
+}
+
+/*
+ * ProcessSpawner.ledger: the params as a message in the arena (*out_msg,
+ * *out_len). Returns CAPNP_OK or the first error (ARENA_FULL: arena too small).
+ */
+static inline enum capnp_err capos_process_spawner_ledger_encode_params(
+    void *arena, size_t arena_size, const uint8_t **out_msg, size_t *out_len)
+{
+	struct capnp_builder b;
+	struct capos_process_spawner_ledger_params_builder p;
+
+	capos_process_spawner_ledger_build_params(&b, arena, arena_size, &p);
+	return capnp_builder_finish(&b, out_msg, out_len);
+}
+
+/*
+ * ProcessSpawner.ledger: reads the results from bytes[0..len); m holds the
+ * message.
+ */
+static inline enum capnp_err capos_process_spawner_ledger_decode_results(
+    const void *bytes, size_t len, struct capnpc_msg *m,
+    struct capos_process_spawner_ledger_results *results)
+{
+	return capos_process_spawner_ledger_results_decode(bytes, len, m,
+	                                                   results);
+}
+
 /*
  * A ProcessSpawner server: one method per entry, NULL for one it does not
  * implement. Each gets the caller's ctx, its params and a builder for
@@ -7581,6 +7748,9 @@ struct capos_process_spawner_server_ops {
 	int (*spawn)(
 	    void *ctx, const struct capos_process_spawner_spawn_params *params,
 	    struct capos_process_spawner_spawn_results_builder *results);
+	int (*ledger)(
+	    void *ctx, const struct capos_process_spawner_ledger_params *params,
+	    struct capos_process_spawner_ledger_results_builder *results);
 };
 
 static inline int capos_process_spawner_spawn_serve(
@@ -7606,6 +7776,29 @@ static inline int capos_process_spawner_spawn_serve(
 	return capnpc_call_end(&c, ops->spawn(ctx, &p, &r), result_len);
 }
 
+static inline int capos_process_spawner_ledger_serve(
+    const struct capos_process_spawner_server_ops *ops, void *ctx,
+    const void *params, size_t params_len, void *result_arena,
+    size_t result_size, size_t *result_len)
+{
+	struct capnpc_call c;
+	struct capos_process_spawner_ledger_params p;
+	struct capos_process_spawner_ledger_results_builder r;
+	int rc;
+
+	if (!ops->ledger)
+		return CAPNPC_DISPATCH_UNIMPLEMENTED;
+	rc =
+	    capnpc_call_begin(&c, params, params_len, result_arena, result_size,
+	                      CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_DATA_WORDS,
+	                      CAPOS_PROCESS_SPAWNER_LEDGER_RESULTS_PTR_WORDS);
+	if (rc != CAPNPC_DISPATCH_OK)
+		return rc;
+	p.s = c.params;
+	r.s = c.results;
+	return capnpc_call_end(&c, ops->ledger(ctx, &p, &r), result_len);
+}
+
 /*
  * Serves one ProcessSpawner call: parses params[0..params_len), calls the
  * method's entry in ops and builds its results in
@@ -7621,6 +7814,10 @@ static inline int capos_process_spawner_dispatch(
 	switch (method) {
 	case CAPOS_PROCESS_SPAWNER_METHOD_SPAWN:
 		return capos_process_spawner_spawn_serve(
+		    ops, ctx, params, params_len, result_arena, result_size,
+		    result_len);
+	case CAPOS_PROCESS_SPAWNER_METHOD_LEDGER:
+		return capos_process_spawner_ledger_serve(
 		    ops, ctx, params, params_len, result_arena, result_size,
 		    result_len);
 	}

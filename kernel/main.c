@@ -7,6 +7,7 @@
 #include <multiboot2.h>
 #include <string.h>
 #include <kernel/arch.h>
+#include <kernel/boot_modules.h>
 #include <kernel/crash.h>
 #include <kernel/ktest.h>
 #include <format.h>
@@ -118,7 +119,8 @@ static const struct boot_module *find_module(const char *name)
 static const struct proc_grant kernel_sources[] = {
     {"console", &console_object},       {"timer", &timer_object},
     {"thread", &thread_control_object}, {"frames", &frame_allocator_object},
-    {"boot", &boot_package_object},
+    {"boot", &boot_package_object},     {"spawner", &process_spawner_object},
+    {"vm", &virtual_memory_object},
 };
 #define NSOURCES (sizeof(kernel_sources) / sizeof(kernel_sources[0]))
 
@@ -179,7 +181,7 @@ static void start_programs(const char *names)
 			continue;
 		}
 		if (!process_spawn(name, phys_to_virt(m->start),
-		                   m->end - m->start, grants, ng, &err))
+		                   m->end - m->start, grants, ng, NULL, &err))
 			kprintf("[kernel] cannot start %s: error %d\n", name,
 			        err);
 	}
@@ -227,7 +229,7 @@ static void spawnloop_thread(void *arg)
 		int err;
 		struct process *p =
 		    process_spawn(name, phys_to_virt(m->start),
-		                  m->end - m->start, grants, ng, &err);
+		                  m->end - m->start, grants, ng, NULL, &err);
 
 		if (!p) {
 			failures++;
@@ -266,42 +268,46 @@ static struct kobject *kernel_source(uint16_t source)
 		return &timer_object;
 	case MANIFEST_KSRC_FRAME_ALLOCATOR:
 		return &frame_allocator_object;
+	case MANIFEST_KSRC_VIRTUAL_MEMORY:
+		return &virtual_memory_object;
 	case MANIFEST_KSRC_BOOT_PACKAGE:
 		return &boot_package_object;
 	case MANIFEST_KSRC_THREAD_CONTROL:
 		return &thread_control_object;
+	case MANIFEST_KSRC_PROCESS_SPAWNER:
+		return &process_spawner_object;
 	}
 	return NULL;
 }
 
 static char grant_names[MANIFEST_MAX_GRANTS][MANIFEST_MAX_NAME + 1];
 
-/* Starts one program with the kernel sources among its grants. */
-static void start_from_manifest(struct manifest_name name,
-                                struct manifest_name binary,
-                                const struct manifest_kernel_grant *kcaps,
-                                const struct manifest_grant *caps, size_t n)
+/*
+ * The kernel starts init and nothing else: init with the kernel sources
+ * InitConfig.caps names (one it cannot provide yet is left out, and
+ * init hears of it by its absence) and the whole machine as its ledger.
+ * init starts the services (user/init, docs/init.md).
+ */
+static void start_init(const struct manifest_graph *g)
 {
 	struct proc_grant grants[MANIFEST_MAX_GRANTS];
-	char pname[BOOT_MODNAME_MAX], bname[BOOT_MODNAME_MAX];
+	uint64_t limits[LEDGER_COUNT];
+	char bname[BOOT_MODNAME_MAX];
 	const struct boot_module *m;
 	uint32_t ng = 0;
 	int err;
 
-	format_snprintf(pname, sizeof(pname), "%.*s", (int)name.len, name.str);
-	format_snprintf(bname, sizeof(bname), "%.*s", (int)binary.len,
-	                binary.str);
-	for (size_t i = 0; i < n; i++) {
-		struct manifest_name cn = kcaps ? kcaps[i].name : caps[i].name;
-		uint16_t src = kcaps ? kcaps[i].source : caps[i].kernel;
-		struct kobject *o = NULL;
+	format_snprintf(bname, sizeof(bname), "%.*s", (int)g->init_binary.len,
+	                g->init_binary.str);
+	for (size_t i = 0; i < g->ninit_caps; i++) {
+		struct manifest_name cn = g->init_caps[i].name;
+		struct kobject *o = kernel_source(g->init_caps[i].source);
 
-		if (kcaps || caps[i].kind == MANIFEST_GRANT_KERNEL)
-			o = kernel_source(src);
 		if (!o) {
-			kprintf("[kernel] %s: cap \"%.*s\" not available yet; "
-			        "left out\n",
-			        pname, (int)cn.len, cn.str);
+			kprintf(
+			    "[kernel] init: cap \"%.*s\" not available yet; "
+			    "left out\n",
+			    (int)cn.len, cn.str);
 			continue;
 		}
 		format_snprintf(grant_names[ng], sizeof(grant_names[ng]),
@@ -310,25 +316,44 @@ static void start_from_manifest(struct manifest_name name,
 		grants[ng].obj = o;
 		ng++;
 	}
+	process_root_limits(limits);
 	m = find_module(bname);
-	if (!m || !process_spawn(pname, phys_to_virt(m->start),
-	                         m->end - m->start, grants, ng, &err))
-		kprintf("[kernel] cannot start %s\n", pname);
+	if (!m || !process_spawn(bname, phys_to_virt(m->start),
+	                         m->end - m->start, grants, ng, limits, &err))
+		panic("cannot start init (%s): error %d", bname, m ? err : 0);
 }
 
-/* Until init can spawn (ProcessSpawner), the kernel starts init and then
- * each service in the manifest's dependency order. */
-static void start_system(const struct manifest_graph *g,
-                         const struct manifest_plan *plan)
-{
-	start_from_manifest(g->init_binary, g->init_binary, g->init_caps, NULL,
-	                    g->ninit_caps);
-	for (size_t i = 0; i < plan->count; i++) {
-		const struct manifest_service *s = &g->services[plan->order[i]];
+/*
+ * With run=, the kernel's books are printed before the first process
+ * starts and again once every process is gone, so a test can see the
+ * kernel heap come back to where it was (frames differ by what the
+ * heap's size classes keep).
+ */
+static bool report_when_idle;
+static struct heap_stats books_heap;
+static uint64_t books_frames;
 
-		start_from_manifest(s->name, s->binary, NULL, s->caps,
-		                    s->ncaps);
-	}
+static void record_books(void)
+{
+	heap_get_stats(&books_heap);
+	books_frames = frames_free_count();
+	kprintf("[kernel] before any process: frames free %lu, heap %lu "
+	        "bytes in %lu blocks\n",
+	        books_frames, books_heap.bytes_in_use, books_heap.allocations);
+}
+
+void kernel_idle(void)
+{
+	struct heap_stats h;
+
+	if (!report_when_idle || process_count() != 0)
+		return;
+	report_when_idle = false;
+	heap_get_stats(&h);
+	kprintf("[kernel] no process left: heap %lu -> %lu bytes in %lu -> "
+	        "%lu blocks, frames free %lu -> %lu\n",
+	        books_heap.bytes_in_use, h.bytes_in_use, books_heap.allocations,
+	        h.allocations, books_frames, frames_free_count());
 }
 
 static __attribute__((noreturn)) void idle_with_ticks(void)
@@ -365,6 +390,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	read_cmdline(&boot_info);
 	if (cmdline_get(cmdline, "panic", arg, sizeof(arg)))
 		panic_set_exit_on_panic(!strcmp(arg, "exit"));
+	if (cmdline_get(cmdline, "quiet", arg, sizeof(arg)))
+		process_log_exits = strcmp(arg, "exits") != 0;
 	kprintf(
 	    "cpu: %s, features:%s%s%s%s%s\n", arch_features.brand,
 	    arch_features.nx ? " nx" : "", arch_features.smep ? " smep" : "",
@@ -377,6 +404,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	frames_release_high(&boot_info, BOOT_MAPPED);
 	record_modules(&boot_info);
 	boot_package_init(&boot_info);
+	boot_modules_init(&boot_info);
 	heap_init();
 	kprintf("frames: %lu free of %lu (%lu MiB free)\n", frames_free_count(),
 	        frames_total_count(), frames_free_count() >> 8);
@@ -404,13 +432,16 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 		if (!arg[0])
 			idle_with_ticks(); /* run= with nothing: kernel only */
 		sched_init();
+		record_books();
+		report_when_idle = true;
 		start_programs(arg);
 		scheduler_running = true;
 		sched_start();
 	}
 	manifest = manifest_load(&boot_info, &plan);
+	(void)plan; /* init makes its own from the same manifest */
 	sched_init();
-	start_system(manifest, plan);
+	start_init(manifest);
 	scheduler_running = true;
 	sched_start();
 }

@@ -280,6 +280,11 @@ interface ProcessSpawner {
   # own (the transport quota error if they do not fit, and nothing
   # happens). process: a ProcessHandle; clients[i]: the client facet of
   # exports[i]. Result buffer: 32 + 4 * len(exports) rounded up to 8.
+
+  ledger @1 () -> (limits :Quotas, used :Quotas);
+  # The caller's own ledger: its limits and what it uses now, counting the
+  # whole quotas of the children it spawned and that still run (what spawn
+  # can still take is limits - used). Result buffer: 120 bytes.
 }
 
 interface ProcessHandle {

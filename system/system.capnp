@@ -37,7 +37,7 @@ const defaultSystem :SystemManifest = (
         (name = "console", source = (kernel = console)),
         (name = "timer", source = (kernel = timer)),
       ],
-      quotas = (frames = 64, capSlots = 16, threads = 1),
+      quotas = (frames = 256, capSlots = 16, threads = 1),
     ),
     # Prints a line every second, three times; restarted if it fails.
     (
@@ -47,7 +47,7 @@ const defaultSystem :SystemManifest = (
         (name = "console", source = (kernel = console)),
         (name = "timer", source = (kernel = timer)),
       ],
-      quotas = (frames = 64, capSlots = 16, threads = 1),
+      quotas = (frames = 256, capSlots = 16, threads = 1),
       restart = (mode = onFailure, maxRestarts = 3, windowMs = 10000),
     ),
   ],

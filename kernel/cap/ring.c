@@ -14,6 +14,7 @@
 #include <capos/errors.h>
 #include <capos/syscall.h>
 #include <capos/ring.h>
+#include <capos/transfer.h>
 #include <kernel/arch.h>
 #include <kernel/call.h>
 #include <kernel/mm.h>
@@ -138,19 +139,41 @@ static void drop_caps(struct call *c)
 	c->nout_caps = 0;
 }
 
+/* Copies the SQE's transfer descriptors in, if the object takes any.
+ * Returns 0 or a transport error (nothing has happened yet). */
+static int read_transfers(struct thread *t, const struct capos_sqe *s,
+                          const struct kobject *obj, struct capos_xfer *xfer)
+{
+	uint64_t len = (uint64_t)s->xfer_count * sizeof(*xfer);
+
+	if (!s->xfer_count)
+		return 0;
+	if (!obj->ops->takes_transfers)
+		return CAPOS_E_TRANSFER_REFUSED;
+	if (!as_check_user(&t->proc->as, s->xfer_addr, len, false) ||
+	    copy_from_user(xfer, s->xfer_addr, len))
+		return CAPOS_E_BAD_POINTER;
+	return 0;
+}
+
 static int do_call(struct thread *t, const struct capos_sqe *s)
 {
 	struct process *p = t->proc;
 	struct kobject *obj;
 	struct call c;
+	struct capos_xfer xfer[CAPOS_XFER_MAX];
 	uint8_t *params = NULL, *result = NULL;
 	int rc;
 
-	if (s->call_id || s->xfer_count || s->xfer_addr)
-		return s->xfer_count ? CAPOS_E_NOT_SUPPORTED : CAPOS_E_BAD_SQE;
+	if (s->call_id || (s->xfer_addr && !s->xfer_count) ||
+	    s->xfer_count > CAPOS_XFER_MAX)
+		return CAPOS_E_BAD_SQE;
 	if (s->params_len > CAPOS_MSG_MAX || s->result_len > CAPOS_MSG_MAX)
 		return CAPOS_E_TOO_LARGE;
 	rc = process_cap_lookup(p, s->cap, &obj);
+	if (rc)
+		return rc;
+	rc = read_transfers(t, s, obj, xfer);
 	if (rc)
 		return rc;
 	if (s->params_len && s->params_len < 16)
@@ -183,6 +206,10 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	    .result = result,
 	    .result_cap = s->result_len,
 	    .result_addr = s->result_addr,
+	    .xfer = xfer,
+	    .nxfer = s->xfer_count,
+	    .xfer_key = {.sender = (uint64_t)p->pid << 32 | t->tid,
+	                 .seq = t->sqe_seq},
 	};
 	rc = obj->ops->call(obj, &c);
 	if (rc == CALL_REPLIED)
@@ -296,6 +323,7 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		}
 		sqe = r->sq[t->sq_head & SQ_MASK];
 		t->sq_head++;
+		t->sqe_seq++;
 		r->hdr.sq_head = t->sq_head;
 		t->cq_reserved++;
 		process_sqe(t, &sqe);

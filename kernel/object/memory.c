@@ -7,7 +7,8 @@
  * the frames live as long as any mapping or any cap slot does. The frames
  * are charged to the ledger of the process that allocated them and given
  * back to it when the object dies. No program ever sees a frame's
- * physical address.
+ * physical address. Both are served through the generated dispatch
+ * tables (gen/capos.capnp.h); semantics and errors: docs/memory.md.
  */
 #include <string.h>
 #include <capos/errors.h>
@@ -17,25 +18,26 @@
 #include <kernel/printk.h>
 #include <kernel/proc.h>
 #include <kernel/thread.h>
-
-enum { FRAME_ALLOCATOR_ALLOC };
-enum { MEMORY_INFO, MEMORY_MAP, MEMORY_UNMAP, MEMORY_PROTECT };
-enum { PROT_NONE, PROT_READ, PROT_READ_WRITE, PROT_READ_EXECUTE };
-
-#define MEMORY_MAX_PAGES (1u << 18)            /* 1 GiB in one object */
-#define MAP_BASE         0x0000010000000000ull /* where hint 0 maps */
+#include <kernel/vm_region.h>
 
 struct memory_object {
 	struct kobject obj;
 	struct process *charged; /* whose ledger paid for the frames */
 	uint32_t pages;
 	bool contiguous;
-	bool borrowed; /* boot module frames: never freed, never charged */
-	uint8_t max_prot;
+	bool borrowed;    /* boot module frames: never freed, never charged */
+	uint8_t max_prot; /* an enum capos_protection */
 	paddr_t frames[];
 };
 
 static const struct kobject_ops memory_ops;
+
+/* Kernel memory an object of `pages` takes (charged to its allocator). */
+static uint64_t memory_object_size(uint32_t pages, bool contiguous)
+{
+	return sizeof(struct memory_object) +
+	       (contiguous ? 1 : pages) * sizeof(paddr_t);
+}
 
 static void memory_destroy(struct kobject *o)
 {
@@ -53,6 +55,8 @@ static void memory_destroy(struct kobject *o)
 	if (m->contiguous)
 		frame_free_run(m->frames[0], m->pages);
 	ledger_refund_frames(m->charged, m->pages);
+	ledger_refund_kmem(m->charged,
+	                   memory_object_size(m->pages, m->contiguous));
 	process_put(m->charged);
 	kfree(m);
 }
@@ -69,7 +73,12 @@ static struct memory_object *memory_create(struct process *p, uint32_t pages,
 		*err = CAPOS_E_QUOTA;
 		return NULL;
 	}
-	m = kzalloc(sizeof(*m) + (contiguous ? 1 : pages) * sizeof(paddr_t));
+	if (ledger_charge_kmem(p, memory_object_size(pages, contiguous))) {
+		ledger_refund_frames(p, pages);
+		*err = CAPOS_E_QUOTA;
+		return NULL;
+	}
+	m = kzalloc(memory_object_size(pages, contiguous));
 	if (!m)
 		goto no_memory;
 	if (contiguous) {
@@ -89,12 +98,13 @@ static struct memory_object *memory_create(struct process *p, uint32_t pages,
 	m->obj = (struct kobject){.ops = &memory_ops, .refs = 1};
 	m->pages = pages;
 	m->contiguous = contiguous;
-	m->max_prot = PROT_READ_WRITE;
+	m->max_prot = CAPOS_PROTECTION_READ_WRITE;
 	m->charged = p;
 	process_get(p);
 	return m;
 no_memory:
 	kfree(m);
+	ledger_refund_kmem(p, memory_object_size(pages, contiguous));
 	ledger_refund_frames(p, pages);
 	*err = CAPOS_E_QUOTA;
 	return NULL;
@@ -106,59 +116,98 @@ static paddr_t memory_frame(const struct memory_object *m, uint32_t i)
 	                     : m->frames[i];
 }
 
-static int read_params(struct call *c, struct capnp_struct *root,
-                       struct capnp_msg *msg, struct capnp_segment *segs)
+/* What a call on a MemoryObject works on. */
+struct memory_call {
+	struct call *c;
+	struct memory_object *m;
+};
+
+static struct process *caller(struct memory_call *mc)
 {
-	return call_params(c, msg, segs, 4, root);
+	return mc->c->caller->proc;
 }
 
-static int reply_u64(struct call *c, uint64_t v)
+static int invalid(struct memory_call *mc, const char *why)
 {
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-
-	call_reply_begin(c, &b, 1, 0, &root);
-	capnp_bstruct_set_u64(&root, 0, v, 0);
-	return call_reply_end(c, &b, 24);
+	return call_exception(mc->c, CAPEX_INVALID_ARGUMENT, why);
 }
 
-static unsigned prot_flags(uint16_t prot)
+/* Returns true if a mapping with access prot is allowed under max: none
+ * < read < readWrite, readExecute (W^X: the last two are unordered). */
+static bool prot_allowed(enum capos_protection prot, uint8_t max)
 {
-	return prot == PROT_READ_WRITE     ? VM_WRITE
-	       : prot == PROT_READ_EXECUTE ? VM_EXEC
-	                                   : 0;
+	switch (prot) {
+	case CAPOS_PROTECTION_NONE:
+		return true;
+	case CAPOS_PROTECTION_READ:
+		return max != CAPOS_PROTECTION_NONE;
+	case CAPOS_PROTECTION_READ_WRITE:
+	case CAPOS_PROTECTION_READ_EXECUTE:
+		return prot == max;
+	}
+	return false; /* not a Protection: there is no read+write+execute */
 }
 
-static int memory_map(struct memory_object *m, struct call *c,
-                      const struct capnp_struct *r)
+/* VM_* flags of a mapping with access prot; none is a guard. */
+static unsigned prot_flags(enum capos_protection prot)
 {
-	struct process *p = c->caller->proc;
-	uint64_t hint = capnp_struct_get_u64(r, 0, 0);
-	uint64_t offset = capnp_struct_get_u64(r, 8, 0);
-	uint64_t length = capnp_struct_get_u64(r, 16, 0);
-	uint16_t prot = capnp_struct_get_u16(r, 24, 0);
+	switch (prot) {
+	case CAPOS_PROTECTION_NONE:
+		return 0;
+	case CAPOS_PROTECTION_READ_WRITE:
+		return VM_USER | VM_WRITE;
+	case CAPOS_PROTECTION_READ_EXECUTE:
+		return VM_USER | VM_EXEC;
+	default:
+		return VM_USER;
+	}
+}
+
+static int memory_info(void *ctx,
+                       const struct capos_memory_object_info_params *prm,
+                       struct capos_memory_object_info_results_builder *res)
+{
+	struct memory_object *m = ((struct memory_call *)ctx)->m;
+
+	(void)prm;
+	capos_memory_object_info_results_set_pages(res, m->pages);
+	capos_memory_object_info_results_set_max_prot(res, m->max_prot);
+	capos_memory_object_info_results_set_contiguous(res, m->contiguous);
+	return 0;
+}
+
+static int memory_map(void *ctx,
+                      const struct capos_memory_object_map_params *prm,
+                      struct capos_memory_object_map_results_builder *res)
+{
+	struct memory_call *mc = ctx;
+	struct memory_object *m = mc->m;
+	struct process *p = caller(mc);
+	uint64_t hint = capos_memory_object_map_params_get_hint(prm);
+	uint64_t offset = capos_memory_object_map_params_get_offset(prm);
+	uint64_t length = capos_memory_object_map_params_get_length(prm);
+	enum capos_protection prot =
+	    capos_memory_object_map_params_get_prot(prm);
 	uint64_t va;
 	int rc;
 
 	if ((hint | offset | length) & (PAGE_SIZE - 1) || length == 0 ||
 	    offset > (uint64_t)m->pages * PAGE_SIZE ||
 	    length > (uint64_t)m->pages * PAGE_SIZE - offset)
-		return call_exception(c, CAPEX_INVALID_ARGUMENT,
-		                      "range is not page aligned or not inside "
-		                      "the object");
-	if (prot == PROT_NONE || prot > PROT_READ_EXECUTE ||
-	    (prot == PROT_READ_EXECUTE && m->max_prot != PROT_READ_EXECUTE) ||
-	    (prot == PROT_READ_WRITE && m->max_prot != PROT_READ_WRITE))
-		return call_exception(
-		    c, CAPEX_INVALID_ARGUMENT,
-		    "protection above what the object allows");
-	va = hint ? hint : process_find_free_range(p, MAP_BASE, length);
+		return invalid(mc, "range is not page aligned or not inside "
+		                   "the object");
+	/* A mapping is never made inaccessible from the start: protect
+	 * makes guards. */
+	if (prot == CAPOS_PROTECTION_NONE || !prot_allowed(prot, m->max_prot))
+		return invalid(mc, "protection above what the object allows");
+	va = hint ? hint : vm_find_free(p, length);
 	if (!va)
-		return call_exception(c, CAPEX_OVERLOADED, "no free range");
+		return call_exception(mc->c, CAPEX_OVERLOADED, "no free range");
+	if (!vm_range_free(p, va, length))
+		return invalid(mc, "the range is not free user space");
 	rc = process_add_mapping(p, &m->obj, va, length / PAGE_SIZE);
 	if (rc == -1)
-		return call_exception(c, CAPEX_INVALID_ARGUMENT,
-		                      "the range is not free user space");
+		return invalid(mc, "the range is not free user space");
 	if (rc)
 		return CAPOS_E_QUOTA;
 	for (uint64_t i = 0; i < length / PAGE_SIZE; i++) {
@@ -171,45 +220,82 @@ static int memory_map(struct memory_object *m, struct call *c,
 			return CAPOS_E_QUOTA;
 		}
 	}
-	return reply_u64(c, va);
+	capos_memory_object_map_results_set_addr(res, va);
+	return 0;
 }
+
+static int memory_unmap(void *ctx,
+                        const struct capos_memory_object_unmap_params *prm,
+                        struct capos_memory_object_unmap_results_builder *res)
+{
+	struct memory_call *mc = ctx;
+	uint64_t addr = capos_memory_object_unmap_params_get_addr(prm);
+	uint64_t len = capos_memory_object_unmap_params_get_length(prm);
+
+	(void)res;
+	if ((len & (PAGE_SIZE - 1)) ||
+	    process_remove_mapping(caller(mc), &mc->m->obj, addr,
+	                           len / PAGE_SIZE))
+		return invalid(mc, "not a mapping of this object");
+	return 0;
+}
+
+/* The mapping of m in p that holds all of [va, va+len), or NULL. */
+static struct mapping *mapping_holding(struct process *p,
+                                       struct memory_object *m, uint64_t va,
+                                       uint64_t len)
+{
+	for (struct mapping *map = p->mappings; map; map = map->next) {
+		struct vm_region r = {map->va, map->pages, NULL};
+
+		if (map->obj == &m->obj && region_containing(&r, va, len))
+			return map;
+	}
+	return NULL;
+}
+
+static int
+memory_protect(void *ctx, const struct capos_memory_object_protect_params *prm,
+               struct capos_memory_object_protect_results_builder *res)
+{
+	struct memory_call *mc = ctx;
+	struct process *p = caller(mc);
+	uint64_t addr = capos_memory_object_protect_params_get_addr(prm);
+	uint64_t len = capos_memory_object_protect_params_get_length(prm);
+	enum capos_protection prot =
+	    capos_memory_object_protect_params_get_prot(prm);
+
+	(void)res;
+	if (!region_range_valid(addr, len, VM_USER_LOW, USER_STACK_LIMIT) ||
+	    !mapping_holding(p, mc->m, addr, len))
+		return invalid(mc, "not inside a mapping of this object");
+	if (!prot_allowed(prot, mc->m->max_prot))
+		return invalid(mc, "protection above what the object allows");
+	/* Every page of a mapping is mapped as long as the record lives. */
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE)
+		as_protect(&p->as, addr + off, prot_flags(prot));
+	return 0;
+}
+
+static const struct capos_memory_object_server_ops memory_server = {
+    .info = memory_info,
+    .map = memory_map,
+    .unmap = memory_unmap,
+    .protect = memory_protect,
+};
 
 static int memory_call(struct kobject *o, struct call *c)
 {
-	struct memory_object *m = (struct memory_object *)o;
-	struct capnp_segment segs[4];
-	struct capnp_msg msg;
-	struct capnp_struct r;
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-	struct process *p = c->caller->proc;
-	uint64_t addr, len;
+	struct memory_call mc = {c, (struct memory_object *)o};
+	size_t len = 0;
+	int rc;
 
-	if (c->method > MEMORY_PROTECT)
-		return CAPOS_E_UNKNOWN_METHOD;
-	if (read_params(c, &r, &msg, segs))
-		return CAPOS_E_BAD_MESSAGE;
-	switch (c->method) {
-	case MEMORY_INFO:
-		call_reply_begin(c, &b, 1, 0, &root);
-		capnp_bstruct_set_u32(&root, 0, m->pages, 0);
-		capnp_bstruct_set_u16(&root, 4, m->max_prot, 0);
-		capnp_bstruct_set_bool(&root, 48, m->contiguous, false);
-		return call_reply_end(c, &b, 24);
-	case MEMORY_MAP:
-		return memory_map(m, c, &r);
-	case MEMORY_UNMAP:
-		addr = capnp_struct_get_u64(&r, 0, 0);
-		len = capnp_struct_get_u64(&r, 8, 0);
-		if (process_remove_mapping(p, o, addr, len / PAGE_SIZE) ||
-		    (len & (PAGE_SIZE - 1)))
-			return call_exception(c, CAPEX_INVALID_ARGUMENT,
-			                      "not a mapping of this object");
-		return call_reply_empty(c);
-	default:
-		return call_exception(c, CAPEX_UNIMPLEMENTED,
-		                      "protect is not implemented yet");
-	}
+	/* What a too-small result buffer is told: the schema's sizes. */
+	c->needed = c->method <= CAPOS_MEMORY_OBJECT_METHOD_MAP ? 24 : 16;
+	rc = capos_memory_object_dispatch(&memory_server, &mc, c->method,
+	                                  c->params, c->params_len, c->result,
+	                                  c->result_cap, &len);
+	return call_dispatched(c, rc, len);
 }
 
 static const struct kobject_ops memory_ops = {
@@ -220,38 +306,46 @@ static const struct kobject_ops memory_ops = {
     .destroy = memory_destroy,
 };
 
-static int frame_allocator_call(struct kobject *o, struct call *c)
+static int
+frame_allocator_alloc(void *ctx,
+                      const struct capos_frame_allocator_alloc_params *prm,
+                      struct capos_frame_allocator_alloc_results_builder *res)
 {
-	struct capnp_segment segs[4];
-	struct capnp_msg msg;
-	struct capnp_struct r;
-	struct capnp_builder b;
-	struct capnp_bstruct root;
+	struct call *c = ctx;
+	uint32_t pages = capos_frame_allocator_alloc_params_get_pages(prm);
 	struct memory_object *m;
-	uint32_t pages;
 	int err, idx;
 
-	(void)o;
-	if (c->method != FRAME_ALLOCATOR_ALLOC)
-		return CAPOS_E_UNKNOWN_METHOD;
-	if (read_params(c, &r, &msg, segs))
-		return CAPOS_E_BAD_MESSAGE;
-	pages = capnp_struct_get_u32(&r, 0, 0);
-	if (pages == 0 || pages > MEMORY_MAX_PAGES)
+	if (pages == 0 || pages > VM_MAX_PAGES)
 		return call_exception(c, CAPEX_INVALID_ARGUMENT,
 		                      "pages must be 1 to 262144");
-	if (c->result_cap < 24) {
-		c->needed = 24;
-		return CAPOS_E_BUFFER_TOO_SMALL;
-	}
-	m = memory_create(c->caller->proc, pages,
-	                  capnp_struct_get_bool(&r, 32, false), &err);
+	m = memory_create(
+	    c->caller->proc, pages,
+	    capos_frame_allocator_alloc_params_get_contiguous(prm), &err);
 	if (!m)
 		return err;
+	/* The results' root fitted before this ran (dispatch checks), so
+	 * the cap handed out below always comes with its result. */
 	idx = call_return_cap(c, &m->obj);
-	call_reply_begin(c, &b, 1, 0, &root);
-	capnp_bstruct_set_u32(&root, 0, (uint32_t)idx, 0);
-	return call_reply_end(c, &b, 24);
+	capos_frame_allocator_alloc_results_set_memory(res, (uint32_t)idx);
+	return 0;
+}
+
+static const struct capos_frame_allocator_server_ops frame_allocator_server = {
+    .alloc = frame_allocator_alloc,
+};
+
+static int frame_allocator_call(struct kobject *o, struct call *c)
+{
+	size_t len = 0;
+	int rc;
+
+	(void)o;
+	c->needed = 24;
+	rc = capos_frame_allocator_dispatch(&frame_allocator_server, c,
+	                                    c->method, c->params, c->params_len,
+	                                    c->result, c->result_cap, &len);
+	return call_dispatched(c, rc, len);
 }
 
 static const struct kobject_ops frame_allocator_ops = {
@@ -274,7 +368,7 @@ struct kobject *memory_object_for_module(paddr_t start, uint64_t size)
 	m->pages = (uint32_t)(PAGE_ROUND_UP(size) / PAGE_SIZE);
 	m->contiguous = true;
 	m->borrowed = true;
-	m->max_prot = PROT_READ;
+	m->max_prot = CAPOS_PROTECTION_READ;
 	m->frames[0] = start;
 	return &m->obj;
 }

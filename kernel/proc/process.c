@@ -19,8 +19,10 @@
 #include <kernel/proc.h>
 #include <kernel/ring.h>
 #include <kernel/thread.h>
+#include <kernel/vm_region.h>
 
 static uint32_t next_pid = 1;
+bool process_log_exits = true;
 static uint32_t live_processes;
 
 uint32_t process_count(void)
@@ -40,20 +42,33 @@ void process_activate(struct process *p)
 	as_activate(&p->as);
 }
 
-/* Maps `pages` fresh zeroed frames at va, owned by the address space.
- * Returns 0 or a CAPOS_E_* code (pages mapped so far stay: the caller's
- * teardown frees them). */
+const uint64_t proc_default_limits[LEDGER_COUNT] = {
+    [LEDGER_FRAMES] = PROC_FRAMES_QUOTA_DEFAULT,
+    [LEDGER_CAP_SLOTS] = CAPOS_CAP_SLOTS_DEFAULT,
+    [LEDGER_THREADS] = 64,
+    [LEDGER_ENDPOINT_QUEUE] = 128,
+    [LEDGER_KERNEL_MEMORY] = 262144,
+};
+
+/* Kernel memory a thread costs its process: the struct and its stack. */
+#define THREAD_KMEM (sizeof(struct thread) + KSTACK_SIZE)
+
+/* Maps `pages` fresh zeroed frames at va, owned by the address space
+ * (which charges them to p's ledger). Returns 0 or a CAPOS_E_* code
+ * (pages mapped so far stay: the caller's teardown frees them). */
 int process_map_fresh(struct process *p, uint64_t va, uint64_t pages,
                       unsigned flags, void **first_kview)
 {
 	for (uint64_t i = 0; i < pages; i++) {
 		paddr_t pa = frame_alloc();
+		int rc;
 
 		if (pa == FRAME_NONE)
 			return CAPOS_E_QUOTA;
-		if (as_map(&p->as, va + i * PAGE_SIZE, pa, flags | AS_OWNED)) {
+		rc = as_map(&p->as, va + i * PAGE_SIZE, pa, flags | AS_OWNED);
+		if (rc) {
 			frame_free(pa);
-			return CAPOS_E_QUOTA;
+			return rc == -2 ? CAPOS_E_QUOTA : CAPOS_E_BAD_POINTER;
 		}
 		if (i == 0 && first_kview)
 			*first_kview = phys_to_virt(pa);
@@ -61,7 +76,7 @@ int process_map_fresh(struct process *p, uint64_t va, uint64_t pages,
 	return 0;
 }
 
-static int build_capset(struct process *p, const struct proc_grant *grants,
+static int build_capset(struct process *p, const struct capset_desc *d,
                         uint32_t n)
 {
 	struct capos_capset_header *h;
@@ -80,17 +95,9 @@ static int build_capset(struct process *p, const struct proc_grant *grants,
 	h->version = CAPOS_CAPSET_VERSION;
 	h->count = (uint16_t)n;
 	for (uint32_t i = 0; i < n; i++) {
-		struct kobject *o = grants[i].obj;
-		capos_cap_t id;
-
-		rc = cap_table_insert(&p->caps, o, o->ops->interface_id,
-		                      o->ops->xfer_allow, 0, &id);
-		if (rc)
-			return rc;
-		kobject_get(o);
-		strncpy_capset(e[i].name, grants[i].name);
-		e[i].cap = id;
-		e[i].interface_id = o->ops->interface_id;
+		strncpy_capset(e[i].name, d[i].name);
+		e[i].cap = d[i].cap;
+		e[i].interface_id = d[i].interface_id;
 	}
 	return 0;
 }
@@ -104,22 +111,27 @@ static void user_thread_start(void *arg)
 	                USER_CAPSET_ADDR);
 }
 
-/* Creates a user thread of p with its own ring page. */
+/* Creates a user thread of p with its own ring page, charged to p's
+ * threads and kernel memory first. */
 struct thread *process_add_thread(struct process *p, int *err)
 {
-	struct thread *t = thread_create_kernel(user_thread_start, NULL);
+	struct thread *t;
 	uint64_t ring_va;
 	void *kview;
 
-	if (!t) {
-		*err = CAPOS_E_QUOTA;
+	*err = CAPOS_E_QUOTA;
+	if (ledger_charge(&p->ledger, LEDGER_THREADS, 1))
 		return NULL;
-	}
+	if (ledger_charge_kmem(p, THREAD_KMEM))
+		goto refund_thread;
+	t = thread_create_kernel(user_thread_start, NULL);
+	if (!t)
+		goto refund_kmem;
 	ring_va = USER_RING_BASE + (uint64_t)p->ring_slots++ * PAGE_SIZE;
 	*err = process_map_fresh(p, ring_va, 1, VM_WRITE, &kview);
 	if (*err) {
 		thread_free(t);
-		return NULL;
+		goto refund_kmem;
 	}
 	t->proc = p;
 	ring_init(t, kview, ring_va);
@@ -127,20 +139,40 @@ struct thread *process_add_thread(struct process *p, int *err)
 	p->threads = t;
 	p->nthreads++;
 	return t;
+refund_kmem:
+	ledger_refund_kmem(p, THREAD_KMEM);
+refund_thread:
+	KASSERT(ledger_refund(&p->ledger, LEDGER_THREADS, 1) == 0);
+	return NULL;
 }
 
 int ledger_charge_frames(struct process *p, uint64_t n)
 {
-	if (n > p->frames_quota - p->frames_used)
-		return -1;
-	p->frames_used += n;
-	return 0;
+	return ledger_charge(&p->ledger, LEDGER_FRAMES, n);
 }
+
+static void ledger_settle(struct process *p);
 
 void ledger_refund_frames(struct process *p, uint64_t n)
 {
-	KASSERT(n <= p->frames_used);
-	p->frames_used -= n;
+	KASSERT(ledger_refund(&p->ledger, LEDGER_FRAMES, n) == 0);
+	ledger_settle(p);
+}
+
+int ledger_charge_kmem(struct process *p, uint64_t bytes)
+{
+	return ledger_charge(&p->ledger, LEDGER_KERNEL_MEMORY, bytes);
+}
+
+void ledger_refund_kmem(struct process *p, uint64_t bytes)
+{
+	KASSERT(ledger_refund(&p->ledger, LEDGER_KERNEL_MEMORY, bytes) == 0);
+	ledger_settle(p);
+}
+
+uint32_t process_cap_slots_used(const struct process *p)
+{
+	return p->cap_slots ? cap_table_used(&p->caps) : 0;
 }
 
 static bool range_free(struct process *p, uint64_t va, uint64_t len)
@@ -186,9 +218,13 @@ int process_add_mapping(struct process *p, struct kobject *obj, uint64_t va,
 
 	if (!range_free(p, va, pages * PAGE_SIZE))
 		return -1;
-	m = kmalloc(sizeof(*m));
-	if (!m)
+	if (ledger_charge_kmem(p, sizeof(*m)))
 		return -2;
+	m = kmalloc(sizeof(*m));
+	if (!m) {
+		ledger_refund_kmem(p, sizeof(*m));
+		return -2;
+	}
 	*m = (struct mapping){kobject_get(obj), va, pages, p->mappings};
 	p->mappings = m;
 	return 0;
@@ -212,6 +248,7 @@ int process_remove_mapping(struct process *p, struct kobject *obj, uint64_t va,
 		unmap_pages(p, va, pages);
 		kobject_put(obj);
 		kfree(m);
+		ledger_refund_kmem(p, sizeof(*m));
 		return 0;
 	}
 	return -1;
@@ -225,6 +262,7 @@ static void process_release_resources(struct process *p)
 	struct cap_slot *slot;
 
 	KASSERT(p->nthreads == 0);
+	vm_regions_release(p);
 	while (p->mappings) {
 		struct mapping *m = p->mappings;
 
@@ -232,6 +270,7 @@ static void process_release_resources(struct process *p)
 		unmap_pages(p, m->va, m->pages);
 		kobject_put(m->obj);
 		kfree(m);
+		ledger_refund_kmem(p, sizeof(*m));
 	}
 	if (p->cap_slots) {
 		while (cap_table_next(&p->caps, &pos, &id, &slot)) {
@@ -242,8 +281,72 @@ static void process_release_resources(struct process *p)
 		}
 		kfree(p->cap_slots);
 		p->cap_slots = NULL;
+		ledger_refund_kmem(p, p->ledger.r[LEDGER_CAP_SLOTS].limit *
+		                          sizeof(struct cap_slot));
 	}
 	as_destroy(&p->as);
+}
+
+/* A process's table may hold its capSlots limit less what its children
+ * took. */
+static void sync_cap_quota(struct process *p)
+{
+	const struct ledger_account *a = &p->ledger.r[LEDGER_CAP_SLOTS];
+
+	if (p->cap_slots)
+		cap_table_set_quota(&p->caps, (uint32_t)(a->limit - a->used));
+}
+
+/* Once p is DEAD and everything it paid for is gone, its quotas go back
+ * to the ledger they were carved from. Objects it paid for may outlive it
+ * (a MemoryObject it gave away): then the last of their refunds does it. */
+static void ledger_settle(struct process *p)
+{
+	struct process *parent = p->ledger_parent;
+
+	if (p->state != PROC_DEAD || !ledger_empty(&p->ledger) || !parent)
+		return;
+	p->ledger_parent = NULL;
+	KASSERT(ledger_return(&parent->ledger, &p->ledger) == 0);
+	sync_cap_quota(parent);
+	ledger_settle(parent); /* a dead parent waiting for its children */
+	process_put(parent);
+}
+
+/* p is DEAD: its struct no longer counts, and its quotas may go back. */
+static void process_return_ledger(struct process *p)
+{
+	KASSERT(p->state == PROC_DEAD);
+	ledger_refund_kmem(p, sizeof(*p));
+	ledger_settle(p);
+}
+
+void process_add_exit_waiter(struct process *p, struct exit_waiter *w)
+{
+	w->next = p->exit_waiters;
+	p->exit_waiters = w;
+}
+
+void process_remove_exit_waiter(struct process *p, struct exit_waiter *w)
+{
+	for (struct exit_waiter **pp = &p->exit_waiters; *pp;
+	     pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
+}
+
+/* Each waiter is unlinked before its notify runs (which may free it). */
+static void notify_exit_waiters(struct process *p)
+{
+	while (p->exit_waiters) {
+		struct exit_waiter *w = p->exit_waiters;
+
+		p->exit_waiters = w->next;
+		w->notify(w, p);
+	}
 }
 
 void process_get(struct process *p)
@@ -269,29 +372,62 @@ void process_wait_dead(struct process *p)
 	arch_irq_restore(s);
 }
 
-struct process *process_spawn(const char *name, const void *elf, size_t len,
-                              const struct proc_grant *grants, uint32_t ngrants,
-                              int *err)
+void process_root_limits(uint64_t limits[LEDGER_COUNT])
 {
-	struct process *p = kzalloc(sizeof(*p));
-	struct thread *t;
+	/* init may hand out nearly all of memory; the kernel keeps an eighth
+	 * of what is free for its heap, which kernelMemory bounds. */
+	limits[LEDGER_FRAMES] = frames_free_count() / 8 * 7;
+	limits[LEDGER_CAP_SLOTS] = PROC_CAP_SLOTS_MAX;
+	limits[LEDGER_THREADS] = 4096;
+	limits[LEDGER_ENDPOINT_QUEUE] = 65536;
+	limits[LEDGER_KERNEL_MEMORY] = frames_free_count() / 8 * PAGE_SIZE;
+}
 
-	if (!p) {
-		*err = CAPOS_E_QUOTA;
+struct process *process_create(const char *name, const char *binary,
+                               const void *elf, size_t len,
+                               struct process *parent,
+                               const uint64_t limits[LEDGER_COUNT], int *err)
+{
+	struct ledger ledger;
+	struct process *p;
+	uint64_t slots = limits[LEDGER_CAP_SLOTS];
+
+	*err = CAPOS_E_QUOTA;
+	if (slots > PROC_CAP_SLOTS_MAX)
+		return NULL;
+	if (parent) {
+		/* Slots a child takes leave the parent's own table. */
+		if (slots > cap_table_available(&parent->caps) ||
+		    ledger_carve(&parent->ledger, &ledger, limits))
+			return NULL;
+		sync_cap_quota(parent);
+	} else {
+		ledger_init(&ledger, limits);
+	}
+	if (ledger_charge(&ledger, LEDGER_KERNEL_MEMORY,
+	                  sizeof(*p) + slots * sizeof(struct cap_slot)) ||
+	    !(p = kzalloc(sizeof(*p)))) {
+		if (parent) {
+			KASSERT(ledger_return(&parent->ledger, &ledger) == 0);
+			sync_cap_quota(parent);
+		}
 		return NULL;
 	}
+	p->ledger = ledger;
+	if (parent) {
+		p->ledger_parent = parent;
+		process_get(parent);
+	}
 	strncpy_capset(p->name, name);
+	strncpy_capset(p->binary, binary);
 	p->pid = next_pid++;
 	p->refs = 1;
-	p->frames_quota = PROC_FRAMES_QUOTA_DEFAULT;
-	p->cap_slots =
-	    kzalloc(CAPOS_CAP_SLOTS_DEFAULT * sizeof(struct cap_slot));
-	if (!p->cap_slots || as_create(&p->as)) {
-		*err = CAPOS_E_QUOTA;
+	p->cap_slots = slots ? kzalloc(slots * sizeof(struct cap_slot)) : NULL;
+	if ((slots && !p->cap_slots) ||
+	    as_create(&p->as, &p->ledger.r[LEDGER_FRAMES]))
 		goto fail;
-	}
-	cap_table_init(&p->caps, p->cap_slots, CAPOS_CAP_SLOTS_DEFAULT,
-	               CAPOS_CAP_SLOTS_DEFAULT);
+	cap_table_init(&p->caps, p->cap_slots, (uint32_t)slots,
+	               (uint32_t)slots);
 	*err = loader_load(p, elf, len);
 	if (*err)
 		goto fail;
@@ -300,22 +436,107 @@ struct process *process_spawn(const char *name, const void *elf, size_t len,
 	                      USER_STACK_PAGES, VM_WRITE, NULL);
 	if (*err)
 		goto fail;
-	*err = build_capset(p, grants, ngrants);
-	if (*err)
-		goto fail;
-	t = process_add_thread(p, err);
-	if (!t)
-		goto fail;
-	live_processes++;
-	sched_make_runnable(t);
 	return p;
 fail:
-	process_release_resources(p);
-	process_put(p);
+	process_abort(p);
 	return NULL;
 }
 
-void process_kill(struct process *p, enum exit_kind kind, int code)
+void process_abort(struct process *p)
+{
+	KASSERT(p->state == PROC_ALIVE);
+	while (p->threads) { /* made by process_start_prepare, never run */
+		struct thread *t = p->threads;
+
+		p->threads = t->proc_next;
+		p->nthreads--;
+		thread_free(t);
+		KASSERT(ledger_refund(&p->ledger, LEDGER_THREADS, 1) == 0);
+		ledger_refund_kmem(p, THREAD_KMEM);
+	}
+	if (!p->cap_slots) /* never allocated: nothing charged for it */
+		ledger_refund_kmem(p, p->ledger.r[LEDGER_CAP_SLOTS].limit *
+		                          sizeof(struct cap_slot));
+	process_release_resources(p);
+	p->state = PROC_DEAD;
+	process_return_ledger(p);
+	process_put(p);
+}
+
+int process_start_prepare(struct process *p, const struct capset_desc *entries,
+                          uint32_t n)
+{
+	int err = build_capset(p, entries, n);
+
+	if (err)
+		return err;
+	return process_add_thread(p, &err) ? 0 : err;
+}
+
+void process_start_commit(struct process *p)
+{
+	KASSERT(p->nthreads == 1);
+	live_processes++;
+	sched_make_runnable(p->threads);
+}
+
+int process_start(struct process *p, const struct capset_desc *entries,
+                  uint32_t n)
+{
+	int err = process_start_prepare(p, entries, n);
+
+	if (!err)
+		process_start_commit(p);
+	return err;
+}
+
+void process_ledger_values(const struct process *p, uint64_t limits[],
+                           uint64_t used[])
+{
+	for (int i = 0; i < LEDGER_COUNT; i++) {
+		limits[i] = p->ledger.r[i].limit;
+		used[i] = p->ledger.r[i].used;
+	}
+	used[LEDGER_CAP_SLOTS] += process_cap_slots_used(p);
+}
+
+struct process *process_spawn(const char *name, const void *elf, size_t len,
+                              const struct proc_grant *grants, uint32_t ngrants,
+                              const uint64_t *limits, int *err)
+{
+	struct capset_desc d[CAPOS_CAPSET_MAX_ENTRIES];
+	struct process *p;
+
+	if (!limits)
+		limits = proc_default_limits;
+	if (ngrants > CAPOS_CAPSET_MAX_ENTRIES) {
+		*err = CAPOS_E_TOO_LARGE;
+		return NULL;
+	}
+	p = process_create(name, name, elf, len, NULL, limits, err);
+	if (!p)
+		return NULL;
+	for (uint32_t i = 0; i < ngrants; i++) {
+		struct kobject *o = grants[i].obj;
+
+		*err = cap_table_insert(&p->caps, o, o->ops->interface_id,
+		                        o->ops->xfer_allow, 0, &d[i].cap);
+		if (*err)
+			goto fail;
+		kobject_get(o);
+		d[i].name = grants[i].name;
+		d[i].interface_id = o->ops->interface_id;
+	}
+	*err = process_start(p, d, ngrants);
+	if (*err)
+		goto fail;
+	return p;
+fail:
+	process_abort(p);
+	return NULL;
+}
+
+void process_kill(struct process *p, enum exit_kind kind, int64_t code)
 {
 	uint64_t s = arch_irq_save();
 
@@ -358,24 +579,31 @@ void thread_exit_current(void)
 		}
 	}
 	t->proc = NULL;
+	/* The scheduler frees the stack we stand on once we are off it. */
+	KASSERT(ledger_refund(&p->ledger, LEDGER_THREADS, 1) == 0);
+	ledger_refund_kmem(p, THREAD_KMEM);
 	if (--p->nthreads == 0) {
 		if (p->state == PROC_ALIVE) {
 			p->state = PROC_EXITING;
 			p->exit_kind = EXIT_NORMAL;
 		}
-		kprintf("[kernel] process %s (pid %u) %s, code %d\n", p->name,
-		        p->pid, exit_kind_name(p->exit_kind), p->exit_code);
+		if (process_log_exits || p->exit_kind == EXIT_FAULT)
+			kprintf("[kernel] process %s (pid %u) %s, code %ld\n",
+			        p->name, p->pid, exit_kind_name(p->exit_kind),
+			        p->exit_code);
 		process_release_resources(p);
 		p->state = PROC_DEAD;
 		live_processes--;
+		process_return_ledger(p);
 		if (p->waiter)
 			sched_wake(p->waiter);
+		notify_exit_waiters(p);
 		process_put(p);
 	}
 	sched_exit_current();
 }
 
-void process_exit(int code)
+void process_exit(int64_t code)
 {
 	struct process *p = current_process();
 
@@ -383,9 +611,17 @@ void process_exit(int code)
 	thread_exit_current();
 }
 
-void process_fault(const char *what, uint64_t error, uint64_t addr, uint64_t ip)
+void process_fault(const char *what, uint8_t vector, uint64_t error,
+                   uint64_t addr, uint64_t ip)
 {
 	struct process *p = current_process();
+
+	if (p->state == PROC_ALIVE) {
+		p->fault.vector = vector;
+		p->fault.error = error;
+		p->fault.address = addr;
+		p->fault.ip = ip;
+	}
 
 	kprintf("[kernel] process %s (pid %u): %s at ip %#lx, address %#lx, "
 	        "error %#lx; killing it\n",

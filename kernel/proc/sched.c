@@ -225,6 +225,7 @@ static void idle_loop(void *arg)
 {
 	(void)arg;
 	for (;;) {
+		kernel_idle();
 		arch_wait_for_interrupt();
 		if (run_head)
 			sched_yield();

@@ -1,7 +1,8 @@
 /*
  * manifest_decode.c - see manifest_decode.h. Every field is read through
  * the accessors generated from schema/capos.capnp, so the layout lives in
- * one place (the schema) and defaults (Quotas.capSlots) come with it.
+ * one place (the schema) and defaults (Quotas, RestartPolicy) come with
+ * it.
  */
 #include "manifest_decode.h"
 
@@ -144,6 +145,24 @@ static enum manifest_decode_error exports(struct ctx *c,
 	return MANIFEST_DECODE_OK;
 }
 
+/* An absent Quotas or RestartPolicy reads as all defaults. */
+static void quotas(const struct capos_quotas *q, struct manifest_quotas *out)
+{
+	out->frames = capos_quotas_get_frames(q);
+	out->cap_slots = capos_quotas_get_cap_slots(q);
+	out->threads = capos_quotas_get_threads(q);
+	out->endpoint_queue = capos_quotas_get_endpoint_queue(q);
+	out->kernel_memory = capos_quotas_get_kernel_memory(q);
+}
+
+static void restart(const struct capos_restart_policy *rp,
+                    struct manifest_restart *out)
+{
+	out->mode = (uint16_t)capos_restart_policy_get_mode(rp);
+	out->max_restarts = capos_restart_policy_get_max_restarts(rp);
+	out->window_ms = capos_restart_policy_get_window_ms(rp);
+}
+
 static enum manifest_decode_error
 services(struct ctx *c, const struct capos_system_manifest *root,
          struct manifest_graph *g)
@@ -151,6 +170,7 @@ services(struct ctx *c, const struct capos_system_manifest *root,
 	struct capos_list_of_service_decl list;
 	struct capos_service_decl svc;
 	struct capos_quotas q;
+	struct capos_restart_policy rp;
 	enum manifest_decode_error r;
 	uint32_t n, len;
 	enum capnp_err e;
@@ -175,7 +195,11 @@ services(struct ctx *c, const struct capos_system_manifest *root,
 			return fail(c, MANIFEST_DECODE_STRUCTURE, "services[]",
 			            e);
 		s->binary.len = len;
-		s->cap_slots = capos_quotas_get_cap_slots(&q);
+		if ((e = capos_service_decl_get_restart(&svc, &rp)))
+			return fail(c, MANIFEST_DECODE_STRUCTURE, "services[]",
+			            e);
+		quotas(&q, &s->quotas);
+		restart(&rp, &s->restart);
 		if ((r = cap_grants(c, &svc, s)) || (r = exports(c, &svc, s)))
 			return r;
 	}

@@ -64,6 +64,7 @@ static const char *const error_names[MANIFEST_ERR_COUNT] = {
     [MANIFEST_ERR_BAD_INTERFACE] = "BAD_INTERFACE",
     [MANIFEST_ERR_QUOTA] = "QUOTA",
     [MANIFEST_ERR_CYCLE] = "CYCLE",
+    [MANIFEST_ERR_RESTART] = "RESTART",
 };
 
 const char *manifest_error_name(enum manifest_error err)
@@ -452,6 +453,31 @@ static enum manifest_error check_exports(struct checker *c, size_t s)
 	return MANIFEST_OK;
 }
 
+/*
+ * init keeps the times of a service's last maxRestarts restarts to bound
+ * them, so the bound is what it can hold; an unknown mode (the binary
+ * encoding allows any number) would leave init guessing.
+ */
+static enum manifest_error check_restart(struct checker *c, size_t s)
+{
+	const struct manifest_service *svc = &c->g->services[s];
+
+	if (svc->restart.mode >= MANIFEST_RESTART_MODE_COUNT)
+		return fail(c, MANIFEST_ERR_RESTART,
+		            "services[%zu] \"%.*s\": restart.mode is %u, which "
+		            "is no RestartMode",
+		            s, NAME_ARG(svc->name),
+		            (unsigned)svc->restart.mode);
+	if (svc->restart.max_restarts > MANIFEST_MAX_RESTARTS)
+		return fail(
+		    c, MANIFEST_ERR_RESTART,
+		    "services[%zu] \"%.*s\": restart.maxRestarts is %u; "
+		    "at most %d are allowed",
+		    s, NAME_ARG(svc->name), (unsigned)svc->restart.max_restarts,
+		    MANIFEST_MAX_RESTARTS);
+	return MANIFEST_OK;
+}
+
 static enum manifest_error check_service(struct checker *c, size_t s)
 {
 	const struct manifest_service *svc = &c->g->services[s];
@@ -472,14 +498,14 @@ static enum manifest_error check_service(struct checker *c, size_t s)
 	if (err)
 		return err;
 	/* The spawn would fail anyway; say why before anything starts. */
-	if (svc->ncaps + svc->nexports > svc->cap_slots)
-		return fail(c, MANIFEST_ERR_QUOTA,
-		            "services[%zu] \"%.*s\": quotas.capSlots is %u but "
-		            "its CapSet needs %zu (%zu caps, %zu exports)",
-		            s, NAME_ARG(svc->name), (unsigned)svc->cap_slots,
-		            svc->ncaps + svc->nexports, svc->ncaps,
-		            svc->nexports);
-	return MANIFEST_OK;
+	if (svc->ncaps + svc->nexports > svc->quotas.cap_slots)
+		return fail(
+		    c, MANIFEST_ERR_QUOTA,
+		    "services[%zu] \"%.*s\": quotas.capSlots is %u but "
+		    "its CapSet needs %zu (%zu caps, %zu exports)",
+		    s, NAME_ARG(svc->name), (unsigned)svc->quotas.cap_slots,
+		    svc->ncaps + svc->nexports, svc->ncaps, svc->nexports);
+	return check_restart(c, s);
 }
 
 /* Returns the first service s imports from that is not started, or

@@ -25,6 +25,7 @@
 #define MANIFEST_MAX_GRANTS   32 /* caps of one service, or of init */
 #define MANIFEST_MAX_EXPORTS  16 /* exports of one service */
 #define MANIFEST_MAX_NAME     31 /* bytes of any name (a CapSet entry's) */
+#define MANIFEST_MAX_RESTARTS 32 /* restart.maxRestarts of one service */
 
 /* A message buffer of this size holds every message in full. */
 #define MANIFEST_MSG_SIZE 256
@@ -51,6 +52,14 @@ enum manifest_grant_kind {
 	MANIFEST_GRANT_KIND_COUNT
 };
 
+/* RestartMode in the schema; the values are its enumerant ordinals. */
+enum manifest_restart_mode {
+	MANIFEST_RESTART_NEVER = 0,
+	MANIFEST_RESTART_ON_FAILURE = 1,
+	MANIFEST_RESTART_ALWAYS = 2,
+	MANIFEST_RESTART_MODE_COUNT
+};
+
 enum manifest_error {
 	MANIFEST_OK = 0,
 	MANIFEST_ERR_VERSION,           /* schemaVersion unsupported */
@@ -69,6 +78,7 @@ enum manifest_error {
 	MANIFEST_ERR_BAD_INTERFACE,     /* export with interfaceId 0 */
 	MANIFEST_ERR_QUOTA,             /* capSlots below caps + exports */
 	MANIFEST_ERR_CYCLE,             /* services import in a circle */
+	MANIFEST_ERR_RESTART,           /* bad restart mode or maxRestarts */
 	MANIFEST_ERR_COUNT
 };
 
@@ -102,6 +112,22 @@ struct manifest_export {
 	uint64_t interface_id;
 };
 
+/* ServiceDecl.quotas: schema Quotas, defaults filled in. */
+struct manifest_quotas {
+	uint32_t frames;
+	uint32_t cap_slots;
+	uint32_t threads;
+	uint32_t endpoint_queue;
+	uint64_t kernel_memory;
+};
+
+/* ServiceDecl.restart: schema RestartPolicy, defaults filled in. */
+struct manifest_restart {
+	uint16_t mode; /* enum manifest_restart_mode, unchecked */
+	uint32_t max_restarts;
+	uint32_t window_ms;
+};
+
 /* SystemManifest.services[i]. */
 struct manifest_service {
 	struct manifest_name name;
@@ -110,7 +136,8 @@ struct manifest_service {
 	size_t ncaps;
 	const struct manifest_export *exports;
 	size_t nexports;
-	uint32_t cap_slots; /* quotas.capSlots */
+	struct manifest_quotas quotas;
+	struct manifest_restart restart;
 };
 
 /* What of a SystemManifest the checks need. */

@@ -63,7 +63,8 @@ static void set_service(size_t s, struct manifest_name name,
 	    .ncaps = ncaps,
 	    .exports = exports[s],
 	    .nexports = nexports,
-	    .cap_slots = 16,
+	    .quotas = {.cap_slots = 16},
+	    .restart = {MANIFEST_RESTART_NEVER, 3, 10000},
 	};
 }
 
@@ -553,7 +554,7 @@ static void test_cap_slots_below_capset(void **state)
 {
 	(void)state;
 	reset();
-	services[ECHO].cap_slots = 1;
+	services[ECHO].quotas.cap_slots = 1;
 	expect(MANIFEST_ERR_QUOTA,
 	       "services[1] \"echo\": quotas.capSlots is 1 but its CapSet "
 	       "needs 2 (1 caps, 1 exports)");
@@ -563,8 +564,47 @@ static void test_cap_slots_exactly_capset_is_valid(void **state)
 {
 	(void)state;
 	reset();
-	services[ECHO].cap_slots = 2;
+	services[ECHO].quotas.cap_slots = 2;
 	assert_int_equal(check(), MANIFEST_OK);
+}
+
+static void test_restart_mode_out_of_range(void **state)
+{
+	(void)state;
+	reset();
+	services[TICKER].restart.mode = MANIFEST_RESTART_MODE_COUNT;
+	expect(MANIFEST_ERR_RESTART,
+	       "services[2] \"ticker\": restart.mode is 3, which is no "
+	       "RestartMode");
+}
+
+static void test_max_restarts_over_bound(void **state)
+{
+	(void)state;
+	reset();
+	services[TICKER].restart.max_restarts = MANIFEST_MAX_RESTARTS + 1;
+	expect(MANIFEST_ERR_RESTART,
+	       "services[2] \"ticker\": restart.maxRestarts is 33; at most "
+	       "32 are allowed");
+}
+
+static void test_max_restarts_at_bound_is_valid(void **state)
+{
+	(void)state;
+	reset();
+	services[TICKER].restart.mode = MANIFEST_RESTART_ALWAYS;
+	services[TICKER].restart.max_restarts = MANIFEST_MAX_RESTARTS;
+	assert_int_equal(check(), MANIFEST_OK);
+}
+
+/* The restart policy is checked last within its service. */
+static void test_quota_is_reported_before_restart(void **state)
+{
+	(void)state;
+	reset();
+	services[ECHO].quotas.cap_slots = 1;
+	services[ECHO].restart.mode = 9;
+	assert_int_equal(check(), MANIFEST_ERR_QUOTA);
 }
 
 static void test_two_service_cycle(void **state)
@@ -646,6 +686,8 @@ static void test_error_and_source_names(void **state)
 {
 	(void)state;
 	assert_string_equal(manifest_error_name(MANIFEST_ERR_CYCLE), "CYCLE");
+	assert_string_equal(manifest_error_name(MANIFEST_ERR_RESTART),
+	                    "RESTART");
 	assert_string_equal(manifest_error_name(MANIFEST_ERR_COUNT), "UNKNOWN");
 	assert_string_equal(
 	    manifest_kernel_source_name(MANIFEST_KSRC_CAPABILITY_MANAGER),
@@ -698,6 +740,10 @@ int main(void)
 	    cmocka_unit_test(test_export_without_interface_id),
 	    cmocka_unit_test(test_cap_slots_below_capset),
 	    cmocka_unit_test(test_cap_slots_exactly_capset_is_valid),
+	    cmocka_unit_test(test_restart_mode_out_of_range),
+	    cmocka_unit_test(test_max_restarts_over_bound),
+	    cmocka_unit_test(test_max_restarts_at_bound_is_valid),
+	    cmocka_unit_test(test_quota_is_reported_before_restart),
 	    cmocka_unit_test(test_two_service_cycle),
 	    cmocka_unit_test(test_service_importing_itself_is_a_cycle),
 	    cmocka_unit_test(

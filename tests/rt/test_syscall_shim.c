@@ -129,7 +129,7 @@ int rt_timer_sleep(capos_cap_t timer, uint64_t ns)
 	return 0;
 }
 
-void capos_exit(int code)
+void capos_exit(int64_t code)
 {
 	stub.exit_code = code;
 	longjmp(exit_jmp, 1);

@@ -1,7 +1,8 @@
 /*
  * bench - the ring's own costs, measured from user mode: an empty
  * cap_enter, a NOP round trip, a batch of 16 NOPs, and a Timer.now CALL
- * (raw, with prebuilt params, and through the typed client).
+ * (raw, with prebuilt params, and through the typed client); then, given
+ * a "spawner", the cost of starting a program (spawn.c).
  *
  * Each line gives TSC cycles and Timer nanoseconds per operation. Under
  * QEMU -icount shift=0 one guest instruction takes one virtual
@@ -9,18 +10,12 @@
  */
 #include <capnp/capnp.h>
 #include <capos/rt.h>
+#include <capos/rt_process.h>
+#include "bench.h"
 
 #define ITERS 2000
 
 static capos_cap_t con, timer;
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 static char *put_u64(char *p, uint64_t v)
 {
@@ -36,7 +31,7 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
-static void report(const char *name, uint64_t cycles, uint64_t ns, uint64_t ops)
+void report(const char *name, uint64_t cycles, uint64_t ns, uint64_t ops)
 {
 	char line[128], *p = line;
 	const char *s;
@@ -153,6 +148,8 @@ static void bench_timer_now_client(void)
 
 int main(void)
 {
+	capos_cap_t spawner;
+
 	con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
 	if (!con || !timer)
@@ -162,6 +159,9 @@ int main(void)
 	bench_nop(16, "nop_batch16_per_nop");
 	bench_timer_now_raw();
 	bench_timer_now_client();
+	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
+	if (spawner)
+		bench_spawn(con, timer, spawner); /* failures print, no line */
 	rt_console_write_line(con, "bench: done");
 	return 0;
 }

@@ -20,8 +20,8 @@ static void print_u64(capos_cap_t con, const char *label, uint64_t v)
 	} while (v);
 	while (nd)
 		buf[n++] = digits[--nd];
+	buf[n++] = '\n'; /* one write: lines of other programs stay whole */
 	rt_console_write(con, buf, (uint32_t)n);
-	rt_console_write(con, "\n", 1);
 }
 
 int main(void)

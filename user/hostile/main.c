@@ -228,7 +228,14 @@ int main(void)
 	       cqe.result);
 	s = call(timer, 0);
 	s.xfer_count = 1;
-	expect("transfer descriptors (not yet)", s, CAPOS_E_NOT_SUPPORTED);
+	expect("transfer descriptors to an object that takes none", s,
+	       CAPOS_E_TRANSFER_REFUSED);
+	s = call(timer, 0);
+	s.xfer_count = CAPOS_XFER_MAX + 1;
+	expect("more transfer descriptors than the limit", s, CAPOS_E_BAD_SQE);
+	s = call(timer, 0);
+	s.xfer_addr = (uint64_t)read_only;
+	expect("transfer address without a count", s, CAPOS_E_BAD_SQE);
 	expect("RECV not supported yet",
 	       (struct capos_sqe){.opcode = CAPOS_OP_RECV, .cap = timer},
 	       CAPOS_E_NOT_SUPPORTED);

@@ -1,107 +1,126 @@
 /*
- * init - the first process. Today it reads the manifest through its
- * BootPackage capability, decodes and checks the service graph with the
- * same code the kernel uses, and prints the start order. Spawning the
- * services itself waits for ProcessSpawner (issue 5); until then the
- * kernel starts them.
+ * init - the first process and the only one the kernel starts. It reads
+ * the manifest through its BootPackage capability, decodes and checks the
+ * service graph with the same code the kernel uses, starts every service
+ * in dependency order through ProcessSpawner, and then supervises them
+ * (supervise.c). It never exits. docs/init.md describes what it does.
  */
-#include <capnp/capnp.h>
-#include <capos/rt.h>
+#include <stdarg.h>
 #include <format.h>
-#include <manifest/manifest_decode.h>
 #include <string.h>
 
-#define IFACE_BOOT 0xaf44c33700f86f48ull
+#include "init.h"
 
-static capos_cap_t con;
+#define LINE_MAX_LEN  200
+#define IDLE_SLEEP_NS (3600ull * 1000 * 1000 * 1000)
+
+capos_cap_t init_console, init_timer, init_spawner;
+
 static uint8_t manifest[64 * 1024] __attribute__((aligned(8)));
 static struct manifest_storage st;
 static struct manifest_graph g;
 static struct manifest_plan plan;
+static struct service services[MANIFEST_MAX_SERVICES];
 
-static void say(const char *s)
+void say(const char *fmt, ...)
 {
-	rt_console_write_line(con, s);
+	char line[LINE_MAX_LEN + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (init_console)
+		rt_console_write_line(init_console, line);
 }
 
-/* Reads the whole manifest; returns its size or a negative error. */
-static long read_manifest(capos_cap_t boot)
+const char *init_strerror(int rc)
 {
-	static uint8_t res[4096 + 64] __attribute__((aligned(8)));
-	uint64_t off = 0, size = ~0ull;
+	static const char *const names[] = {
+	    "ok",
+	    "bad SQE",
+	    "bad capability",
+	    "no such method",
+	    "bad pointer",
+	    "too large",
+	    "buffer too small",
+	    "over quota",
+	    "peer closed",
+	    "timed out",
+	    "transfer refused",
+	    "not allowed",
+	    "ring corrupt",
+	    "not supported",
+	    "bad system call",
+	    "bad message",
+	    "interrupted",
+	};
 
-	while (off < size) {
-		uint8_t arena[64];
-		struct capnp_builder b;
-		struct capnp_bstruct root;
-		const uint8_t *bytes, *d;
-		size_t len;
-		struct capnp_segment seg[2];
-		struct capnp_msg msg;
-		struct capnp_struct rs;
-		uint32_t n;
-		bool exc;
-		int rc;
+	if (rc > 0 || -rc >= (int)(sizeof(names) / sizeof(names[0])))
+		return "unknown error";
+	return names[-rc];
+}
 
-		capnp_builder_init(&b, arena, sizeof(arena));
-		capnp_builder_root(&b, 2, 0, &root);
-		capnp_bstruct_set_u64(&root, 0, off, 0);
-		capnp_bstruct_set_u32(&root, 8, 4096, 0);
-		capnp_builder_finish(&b, &bytes, &len);
-		rc = rt_call(boot, 0, bytes, (uint32_t)len, res, sizeof(res),
-		             &exc);
-		if (rc < 0 || exc)
-			return rc < 0 ? rc : CAPOS_E_BAD_MESSAGE;
-		if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
-		    capnp_root(&msg, &rs) ||
-		    capnp_struct_get_data(&rs, 0, &d, &n))
-			return CAPOS_E_BAD_MESSAGE;
-		size = capnp_struct_get_u64(&rs, 0, 0);
-		if (size > sizeof(manifest) || (n == 0 && off < size))
-			return CAPOS_E_TOO_LARGE;
-		memcpy(manifest + off, d, n);
-		off += n;
+void idle_forever(void)
+{
+	for (;;) {
+		/* Without a timer, cap_enter with nothing queued waits for
+		 * a completion that never comes. */
+		if (!init_timer || rt_timer_sleep(init_timer, IDLE_SLEEP_NS))
+			capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
 	}
-	return (long)size;
+}
+
+/* Reads, decodes and checks the manifest; returns 0 or -1 (reported). */
+static int load_manifest(void)
+{
+	capos_cap_t boot = capset_by_interface(CAPOS_BOOT_PACKAGE_INTERFACE_ID);
+	char msg[MANIFEST_MSG_SIZE];
+	long size;
+
+	if (!boot) {
+		say("init: no BootPackage capability");
+		return -1;
+	}
+	size = manifest_read(boot, manifest, sizeof(manifest));
+	if (size < 0) {
+		say("init: cannot read the manifest: %s",
+		    init_strerror((int)size));
+		return -1;
+	}
+	if (manifest_decode(manifest, (size_t)size, &st, &g, msg,
+	                    sizeof(msg)) ||
+	    manifest_graph_check(&g, NULL, 0, &plan, msg, sizeof(msg))) {
+		say("init: %s", msg);
+		return -1;
+	}
+	say("init: manifest %ld bytes, %zu services, start order:", size,
+	    g.nservices);
+	for (size_t i = 0; i < plan.count; i++) {
+		const struct manifest_service *s = &g.services[plan.order[i]];
+
+		say("init:   %.*s (%.*s, %zu caps)", (int)s->name.len,
+		    s->name.str, (int)s->binary.len, s->binary.str, s->ncaps);
+	}
+	return 0;
 }
 
 int main(void)
 {
-	capos_cap_t boot = rt_capset_find("boot", IFACE_BOOT);
-	char line[160];
-	long size;
-
-	con = rt_capset_find("console", RT_IFACE_CONSOLE);
-	if (!con)
-		return 1;
-	if (!boot) {
-		say("init: no BootPackage capability");
-		return 2;
-	}
-	size = read_manifest(boot);
-	if (size < 0) {
-		say("init: cannot read the manifest");
-		return 3;
-	}
-	if (manifest_decode(manifest, (size_t)size, &st, &g, line,
-	                    sizeof(line)) ||
-	    manifest_graph_check(&g, NULL, 0, &plan, line, sizeof(line))) {
-		rt_console_write(con, "init: ", 6);
-		say(line);
-		return 4;
-	}
-	format_snprintf(line, sizeof(line),
-	                "init: manifest %ld bytes, %zu services, start order:",
-	                size, g.nservices);
-	say(line);
+	/* Found by interface until the manifest says which name is which. */
+	init_console = capset_by_interface(CAPOS_CONSOLE_INTERFACE_ID);
+	if (load_manifest())
+		idle_forever();
+	init_timer = source_cap(&g, MANIFEST_KSRC_TIMER);
+	init_spawner = source_cap(&g, MANIFEST_KSRC_PROCESS_SPAWNER);
+	if (!init_spawner)
+		say("init: no ProcessSpawner capability; nothing can start");
+	/* In plan order, so a service starts after those it imports from. */
 	for (size_t i = 0; i < plan.count; i++) {
-		const struct manifest_service *s = &g.services[plan.order[i]];
+		struct service *sv = &services[plan.order[i]];
 
-		format_snprintf(line, sizeof(line),
-		                "init:   %.*s (%.*s, %zu caps)",
-		                (int)s->name.len, s->name.str,
-		                (int)s->binary.len, s->binary.str, s->ncaps);
-		say(line);
+		sv->decl = &g.services[plan.order[i]];
+		service_start(&g, sv);
 	}
-	return 0;
+	supervise(&g, services, g.nservices);
 }

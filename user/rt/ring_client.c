@@ -48,8 +48,13 @@ static void drain(void)
 	uint32_t tail = __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE);
 
 	while (head != tail && nparked < PARKED_MAX) {
-		parked[nparked++] =
-		    rt_ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+		const struct capos_cqe *c =
+		    &rt_ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+
+		/* Nobody waits for a deferred release: its CQE is dropped
+		 * here, or the parked table would fill with them. */
+		if (c->user_data != RT_USER_DATA_DISCARD)
+			parked[nparked++] = *c;
 		head++;
 	}
 	__atomic_store_n(&h->cq_head, head, __ATOMIC_RELEASE);
@@ -110,7 +115,9 @@ int rt_call(capos_cap_t cap, uint16_t method, const void *params,
 
 void rt_release(capos_cap_t cap)
 {
-	struct capos_sqe sqe = {.opcode = CAPOS_OP_RELEASE, .cap = cap};
+	struct capos_sqe sqe = {.opcode = CAPOS_OP_RELEASE,
+	                        .cap = cap,
+	                        .user_data = RT_USER_DATA_DISCARD};
 
 	while (!rt_submit(&sqe))
 		rt_flush();
@@ -155,4 +162,45 @@ void rt_start(struct capos_ring *ring, uint64_t tid,
 	rt_thread_id = tid;
 	rt_capset = capset;
 	capos_exit(main());
+}
+
+int rt_wait_any(const uint64_t *user_data, uint32_t n, struct capos_cqe *cqe)
+{
+	for (;;) {
+		long rc;
+
+		drain();
+		for (uint32_t i = 0; i < n; i++) {
+			if (user_data[i] && take_parked(user_data[i], cqe))
+				return (int)i;
+		}
+		rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
+		if (rc < 0)
+			return (int)rc;
+	}
+}
+
+int rt_call_xfer(capos_cap_t cap, uint16_t method, const void *params,
+                 uint32_t params_len, void *result, uint32_t result_len,
+                 const struct capos_xfer *xfer, uint16_t nxfer,
+                 struct capos_cqe *cqe)
+{
+	struct capos_sqe sqe = {
+	    .opcode = CAPOS_OP_CALL,
+	    .method = method,
+	    .cap = cap,
+	    .params_addr = (uint64_t)params,
+	    .params_len = params_len,
+	    .result_addr = (uint64_t)result,
+	    .result_len = result_len,
+	    .xfer_count = nxfer,
+	    .xfer_addr = nxfer ? (uint64_t)xfer : 0,
+	};
+	uint64_t ud;
+	int rc;
+
+	while (!(ud = rt_submit(&sqe)))
+		rt_flush();
+	rc = rt_wait(ud, cqe);
+	return rc < 0 ? rc : cqe->result;
 }

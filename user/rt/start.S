@@ -18,7 +18,7 @@ capos_cap_enter:
 	syscall
 	ret
 
-/* void capos_exit(int code) */
+/* void capos_exit(int64_t code) */
 	.global capos_exit
 capos_exit:
 	mov	$1, %eax

@@ -22,7 +22,7 @@ void syscall_dispatch(struct trap_frame *tf)
 		tf->rax = (uint64_t)ring_enter(t, tf->rdi, tf->rsi);
 		break;
 	case CAPOS_SYS_EXIT:
-		process_exit((int)tf->rdi);
+		process_exit((int64_t)tf->rdi);
 	default:
 		tf->rax = (uint64_t)(int64_t)CAPOS_E_BAD_SYSCALL;
 		break;

@@ -174,7 +174,7 @@ void trap_dispatch(struct trap_frame *tf)
 			return;
 		}
 		if (tf->cs & 3) {
-			process_fault(fault_name(v), tf->error,
+			process_fault(fault_name(v), (uint8_t)v, tf->error,
 			              v == VEC_PAGE_FAULT ? read_cr2() : 0,
 			              tf->rip);
 			sched_return_to_user();

@@ -16,14 +16,30 @@ static bool user_page(uint64_t va)
 	return !(va & (PAGE_SIZE - 1)) && va < USER_SPACE_END;
 }
 
-int as_create(struct addr_space *as)
+static bool charge(struct addr_space *as, uint64_t n)
+{
+	return !as->charge || ledger_account_charge(as->charge, n) == 0;
+}
+
+static void refund(struct addr_space *as, uint64_t n)
+{
+	if (as->charge)
+		KASSERT(ledger_account_refund(as->charge, n) == 0);
+}
+
+int as_create(struct addr_space *as, struct ledger_account *account)
 {
 	uint64_t *root;
 
 	memset(as, 0, sizeof(*as));
-	as->root = frame_alloc();
-	if (as->root == FRAME_NONE)
+	as->charge = account;
+	if (!charge(as, 1))
 		return -1;
+	as->root = frame_alloc();
+	if (as->root == FRAME_NONE) {
+		refund(as, 1);
+		return -1;
+	}
 	root = phys_to_virt(as->root);
 	memcpy(root + 256, pt_kernel_pml4() + 256, 256 * sizeof(uint64_t));
 	return 0;
@@ -41,12 +57,14 @@ static void free_level(struct addr_space *as, uint64_t *table, int level)
 			if (e & PTE_OWNED) {
 				frame_free(e & PTE_ADDR);
 				as->owned_frames--;
+				refund(as, 1);
 			}
 			continue;
 		}
 		free_level(as, pt_table(e), level - 1);
 		frame_free(e & PTE_ADDR);
 		as->table_frames--;
+		refund(as, 1);
 	}
 }
 
@@ -63,15 +81,34 @@ void as_destroy(struct addr_space *as)
 		free_level(as, pt_table(root[i]), 2);
 		frame_free(root[i] & PTE_ADDR);
 		as->table_frames--;
+		refund(as, 1);
 	}
 	KASSERT(as->table_frames == 0 && as->owned_frames == 0);
 	if (pt_table(read_cr3()) == root)
 		as_activate_kernel();
 	frame_free(as->root);
+	refund(as, 1);
 	as->root = 0;
 }
 
-/* Like pt_leaf, but counts the tables it creates. */
+/* The page tables a mapping at va still lacks (0 to 3). */
+static unsigned missing_tables(const struct addr_space *as, uint64_t va)
+{
+	uint64_t *t = phys_to_virt(as->root);
+
+	for (int level = 3; level >= 1; level--) {
+		uint64_t e = t[pt_index(va, level)];
+
+		if (!(e & PTE_P))
+			return (unsigned)level;
+		t = pt_table(e);
+	}
+	return 0;
+}
+
+/* Like pt_leaf, but counts the tables it creates. With create, the
+ * caller has charged for every missing table; a table it could not
+ * allocate is refunded. */
 static uint64_t *user_leaf(struct addr_space *as, uint64_t va, bool create)
 {
 	uint64_t *t = phys_to_virt(as->root);
@@ -81,8 +118,11 @@ static uint64_t *user_leaf(struct addr_space *as, uint64_t va, bool create)
 		bool absent = !(t[idx] & PTE_P);
 
 		t = pt_next(t, idx, create, PTE_U);
-		if (!t)
+		if (!t) {
+			if (create)
+				refund(as, (uint64_t)level);
 			return NULL;
+		}
 		if (absent)
 			as->table_frames++;
 	}
@@ -93,17 +133,26 @@ int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags)
 {
 	uint64_t *pte;
 
+	unsigned tables, owned = (flags & AS_OWNED) ? 1 : 0;
+
 	if (!user_page(va) || (pa & (PAGE_SIZE - 1)))
 		return -1;
-	pte = user_leaf(as, va, true);
-	if (!pte)
+	tables = missing_tables(as, va);
+	if (tables == 0) {
+		pte = user_leaf(as, va, false);
+		if (*pte & PTE_P)
+			return -1;
+	}
+	if (!charge(as, tables + owned))
 		return -2;
-	if (*pte & PTE_P)
-		return -1;
+	pte = user_leaf(as, va, true);
+	if (!pte) {
+		refund(as, owned);
+		return -2;
+	}
 	*pte = pa | pt_flags((flags & ~VM_GLOBAL) | VM_USER) |
-	       ((flags & AS_OWNED) ? PTE_OWNED : 0);
-	if (flags & AS_OWNED)
-		as->owned_frames++;
+	       (owned ? PTE_OWNED : 0);
+	as->owned_frames += owned;
 	return 0;
 }
 
@@ -123,6 +172,7 @@ int as_unmap(struct addr_space *as, uint64_t va)
 	if (e & PTE_OWNED) {
 		frame_free(e & PTE_ADDR);
 		as->owned_frames--;
+		refund(as, 1);
 	}
 	return 0;
 }

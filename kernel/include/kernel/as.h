@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <kernel/vm.h>
+#include <ledger.h>
 
 #define AS_OWNED 0x100 /* with VM_* flags: free the frame at unmap/destroy */
 
@@ -19,18 +20,25 @@ struct addr_space {
 	paddr_t root;          /* PML4 */
 	uint64_t table_frames; /* page-table frames below the root */
 	uint64_t owned_frames; /* frames mapped with AS_OWNED */
+	/* The owner's frames ledger: the root, every page table and every
+	 * owned frame are charged to it before they are taken (NULL: none). */
+	struct ledger_account *charge;
 };
 
-/* Returns 0, or -1 when no frame is left for the root. */
-int as_create(struct addr_space *as);
+/* Returns 0, or -1 when no frame (or no quota in `charge`, which may be
+ * NULL) is left for the root. */
+int as_create(struct addr_space *as, struct ledger_account *charge);
 
 /* Frees every owned frame and page table, then the root. */
 void as_destroy(struct addr_space *as);
 
 /*
- * Maps one 4 KiB page (VM_USER is implied). Returns 0, -1 if va is not a
- * page-aligned user address or is already mapped, -2 if a page table
- * could not be allocated (nothing changes then).
+ * Maps one 4 KiB page (VM_USER is implied). With AS_OWNED the frame
+ * becomes the address space's and is charged to its ledger. Returns 0,
+ * -1 if va is not a page-aligned user address or is already mapped, -2
+ * if the ledger cannot pay for the frame and the page tables it needs or
+ * a page table could not be allocated (nothing is charged then; tables
+ * already created stay, charged, until the address space goes).
  */
 int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags);
 

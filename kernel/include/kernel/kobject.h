@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cap_table.h>
+#include <capos/transfer.h>
 
 struct kobject;
 struct thread;
@@ -36,8 +38,15 @@ struct call {
 	 * moves into the caller's cap table (call_return_cap). */
 	struct kobject *out_caps[CALL_MAX_OUT_CAPS];
 	uint32_t nout_caps;
-	uint32_t installed;   /* ring: caps put in the caller's table */
-	uint32_t message_len; /* ring: result_len before the CapIds */
+	uint32_t installed;     /* ring: caps put in the caller's table */
+	uint32_t message_len;   /* ring: result_len before the CapIds */
+	struct kobject *target; /* the object called (objects may set it) */
+	/* The SQE's transfer descriptors, copied in but not checked: only
+	 * an object with takes_transfers sees any, and it runs the
+	 * transaction (lib/transfer.h) under xfer_key. */
+	const struct capos_xfer *xfer;
+	uint32_t nxfer;
+	struct cap_xfer_key xfer_key;
 };
 
 /* A method may finish later (Timer.sleep): it returns CALL_PENDING and
@@ -50,6 +59,9 @@ struct kobject_ops {
 	const char *name;
 	uint64_t interface_id;
 	uint8_t xfer_allow; /* CAPOS_XFER_ALLOW_* */
+	/* Whether a CALL to it may carry transfer descriptors; to any other
+	 * object they are CAPOS_E_TRANSFER_REFUSED before it runs. */
+	bool takes_transfers;
 	/* Returns 0 (result_len set), CALL_PENDING, or a transport error. */
 	int (*call)(struct kobject *obj, struct call *c);
 	/* The last reference went away. NULL for static objects. */

@@ -9,7 +9,11 @@
 struct process;
 
 /* A loader error: an elf_error (lib/elf.h) moved out of CAPOS_E_* range. */
-#define LOADER_E_ELF(e) (-1000 + (int)(e))
+/* ELF errors are negative; -2000 keeps them apart from CAPOS_E_* and
+ * the generated dispatch codes. */
+#define LOADER_E_ELF(e)         (-2000 + (int)(e))
+#define LOADER_IS_ELF_ERROR(rc) ((rc) < -2000 && (rc) > -2100)
+#define LOADER_ELF_ERROR(rc)    ((enum elf_error)((rc) + 2000))
 
 /*
  * Validates the image (lib/elf.c) and maps each segment with its own

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <cap_table.h>
+#include <ledger.h>
 #include <kernel/as.h>
 #include <kernel/kobject.h>
 
@@ -35,7 +36,12 @@ struct process {
 	uint32_t pid;
 	enum process_state state;
 	enum exit_kind exit_kind;
-	int exit_code;
+	int64_t exit_code;
+	struct {
+		uint8_t vector;
+		uint64_t error, address, ip;
+	} fault;          /* EXIT_FAULT: what the CPU reported */
+	uint64_t session; /* opaque label it runs under (0: none) */
 	struct addr_space as;
 	struct cap_table caps;
 	struct cap_slot *cap_slots;
@@ -44,11 +50,17 @@ struct process {
 	uint32_t ring_slots; /* ring pages handed out so far */
 	uint64_t entry;      /* program entry point */
 	uint32_t refs;       /* the threads count as one; handles add theirs */
-	struct thread *waiter; /* woken when the process is DEAD */
-	/* The ledger (docs/ledger.md): frames of memory objects it made. */
-	uint64_t frames_quota, frames_used;
-	struct mapping *mappings; /* memory objects mapped into it */
-	uint64_t map_next;        /* where the next hint-0 mapping goes */
+	struct thread *waiter;            /* woken when the process is DEAD */
+	struct exit_waiter *exit_waiters; /* ProcessHandle.wait calls */
+	char binary[PROC_NAME_MAX];
+	/* The ledger (docs/ledger.md). Cap slots: the limit is the table's
+	 * quota and the table counts what is used. */
+	struct ledger ledger;
+	struct process *ledger_parent; /* whose ledger it was carved from */
+	struct mapping *mappings;      /* memory objects mapped into it */
+	uint64_t map_next;             /* where the next hint-0 mapping goes */
+	/* VirtualMemory reservations (kernel/object/virtual_memory.c). */
+	struct vm_region *vm_regions;
 };
 
 /* The initial capabilities a process is started with. */
@@ -57,15 +69,68 @@ struct proc_grant {
 	struct kobject *obj;
 };
 
+/* Woken (and unlinked) when the process is DEAD. */
+struct exit_waiter {
+	void (*notify)(struct exit_waiter *w, struct process *p);
+	struct exit_waiter *next;
+};
+void process_add_exit_waiter(struct process *p, struct exit_waiter *w);
+void process_remove_exit_waiter(struct process *p, struct exit_waiter *w);
+
+/* Largest capSlots quota a process can have (one table, 16-bit index). */
+#define PROC_CAP_SLOTS_MAX 4096
+
 /*
- * Creates a process from an ELF image (kernel memory) with exactly the
- * given capabilities, and makes its first thread runnable. Returns the
- * process, or NULL with *err set (an elf_error or a CAPOS_E_* code) and
+ * Creates a process from an ELF image (kernel memory), not yet running:
+ * its ledger (limits carved out of parent's ledger, or standing alone
+ * when parent is NULL), address space, program, stack and an empty cap
+ * table. Every resource it takes is charged to its own ledger first.
+ * Returns the process, or NULL with *err set (an elf_error, or a
+ * CAPOS_E_* code: CAPOS_E_QUOTA when a ledger cannot pay) and nothing
+ * changed anywhere. Finish with process_start or process_abort.
+ */
+struct process *process_create(const char *name, const char *binary,
+                               const void *elf, size_t len,
+                               struct process *parent,
+                               const uint64_t limits[LEDGER_COUNT], int *err);
+
+/* One CapSet entry: the cap table already holds `cap`. */
+struct capset_desc {
+	const char *name;
+	uint32_t cap;
+	uint64_t interface_id;
+};
+
+/* Builds the CapSet page from entries[0..n) and starts the first thread.
+ * Returns 0 or a CAPOS_E_* code (then only process_abort is allowed). */
+int process_start(struct process *p, const struct capset_desc *entries,
+                  uint32_t n);
+/* process_start in two steps: everything that can fail (the thread is
+ * made but does not run; process_abort undoes it), then what cannot. */
+int process_start_prepare(struct process *p, const struct capset_desc *entries,
+                          uint32_t n);
+void process_start_commit(struct process *p);
+
+/* p's ledger as numbers, in enum ledger_resource order. Cap slots used
+ * come from its table. */
+void process_ledger_values(const struct process *p, uint64_t limits[],
+                           uint64_t used[]);
+
+/* Takes apart a process that never started and returns its ledger. */
+void process_abort(struct process *p);
+
+/* The ledger limits of a kernel-started process (init): the machine. */
+void process_root_limits(uint64_t limits[LEDGER_COUNT]);
+
+/*
+ * create + a cap slot per grant + start, for processes the kernel starts
+ * itself (init; run= on the command line) with `limits` (NULL: the
+ * schema's defaults). Returns the process, or NULL with *err set and
  * nothing left allocated.
  */
 struct process *process_spawn(const char *name, const void *elf, size_t len,
                               const struct proc_grant *grants, uint32_t ngrants,
-                              int *err);
+                              const uint64_t *limits, int *err);
 
 /* The current thread's process, or NULL for kernel threads. */
 struct process *current_process(void);
@@ -73,12 +138,12 @@ struct process *current_process(void);
 void process_activate(struct process *p);
 
 /* Ends the current process (exit system call). */
-__attribute__((noreturn)) void process_exit(int code);
+__attribute__((noreturn)) void process_exit(int64_t code);
 /* A user-mode CPU exception: report it and kill the current process. */
-void process_fault(const char *what, uint64_t error, uint64_t addr,
-                   uint64_t ip);
+void process_fault(const char *what, uint8_t vector, uint64_t error,
+                   uint64_t addr, uint64_t ip);
 /* Marks every thread of p to die at its next return to user mode. */
-void process_kill(struct process *p, enum exit_kind kind, int code);
+void process_kill(struct process *p, enum exit_kind kind, int64_t code);
 /* The current thread leaves; the last one out tears the process down. */
 __attribute__((noreturn)) void thread_exit_current(void);
 
@@ -111,6 +176,11 @@ void process_wait_dead(struct process *p);
 /* The ledger: returns 0 and charges, or -1 (nothing charged). */
 int ledger_charge_frames(struct process *p, uint64_t n);
 void ledger_refund_frames(struct process *p, uint64_t n);
+#define LEDGER_HAS_KMEM 1
+int ledger_charge_kmem(struct process *p, uint64_t bytes);
+void ledger_refund_kmem(struct process *p, uint64_t bytes);
+/* Cap slots in use by p (its table counts them). */
+uint32_t process_cap_slots_used(const struct process *p);
 
 /* Mappings of memory objects into p (kernel/object/memory.c). */
 struct mapping {
@@ -129,8 +199,13 @@ int process_add_mapping(struct process *p, struct kobject *obj, uint64_t va,
 int process_remove_mapping(struct process *p, struct kobject *obj, uint64_t va,
                            uint64_t pages);
 
-/* Default frames quota: 16 MiB (schema Quotas.frames). */
+/* The schema's Quotas defaults (what run= and spawnloop programs get). */
 #define PROC_FRAMES_QUOTA_DEFAULT 4096
+extern const uint64_t proc_default_limits[LEDGER_COUNT];
+
+/* Whether the end of every process is printed (cmdline "quiet=exits"
+ * keeps only faults: storms and benchmarks). */
+extern bool process_log_exits;
 
 /* Counters for tests: live processes. */
 uint32_t process_count(void);

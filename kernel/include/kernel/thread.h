@@ -46,6 +46,7 @@ struct thread {
 	uint64_t ring_user;
 	struct capos_ring *ring;
 	uint32_t sq_head;      /* next SQE the kernel reads */
+	uint64_t sqe_seq;      /* SQEs taken ever: transfer keys (R5) */
 	uint32_t cq_tail;      /* next CQE slot the kernel writes */
 	uint32_t cq_reserved;  /* CQEs promised to calls still in flight */
 	uint32_t cq_head_seen; /* user's cq_head as read at cap_enter */
@@ -87,5 +88,8 @@ struct thread *current_thread(void);
 
 /* Monotonic time in ns since boot (TSC based). */
 uint64_t time_now_ns(void);
+
+/* Called by the idle thread each time it has nothing to run (main.c). */
+void kernel_idle(void);
 
 #endif

@@ -17,11 +17,12 @@
 #include <capos/errors.h>
 #include <capos/ring.h>
 #include <capos/syscall.h>
+#include <capos/transfer.h>
 #include <capos.capnp.h>
 
 /* System calls. */
 long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns);
-__attribute__((noreturn)) void capos_exit(int code);
+__attribute__((noreturn)) void capos_exit(int64_t code);
 
 /* What _start was given. */
 extern struct capos_ring *rt_ring;
@@ -54,6 +55,22 @@ long rt_flush(void);
 int rt_wait(uint64_t user_data, struct capos_cqe *cqe);
 
 /*
+ * Waits for the first completion among user_data[0..n) (0 entries are
+ * skipped). Returns its index with *cqe, or a negative cap_enter error.
+ */
+int rt_wait_any(const uint64_t *user_data, uint32_t n, struct capos_cqe *cqe);
+
+/*
+ * One synchronous call that also transfers xfer[0..nxfer) (copy or move,
+ * docs/abi.md "Transfer"). Returns the CQE's result with *cqe (its flags
+ * say EXCEPTION, its caps how many CapIds follow the result message).
+ */
+int rt_call_xfer(capos_cap_t cap, uint16_t method, const void *params,
+                 uint32_t params_len, void *result, uint32_t result_len,
+                 const struct capos_xfer *xfer, uint16_t nxfer,
+                 struct capos_cqe *cqe);
+
+/*
  * One synchronous call. Returns the CQE's result: >= 0 the result length
  * (with *exception set if the buffer holds a CapException), < 0 a
  * transport error.
@@ -62,7 +79,11 @@ int rt_call(capos_cap_t cap, uint16_t method, const void *params,
             uint32_t params_len, void *result, uint32_t result_len,
             bool *exception);
 
-/* Release: queued for the next flush (rt_release) or done now. */
+/* A user_data whose completion the runtime drops unread (rt_release). */
+#define RT_USER_DATA_DISCARD UINT64_MAX
+
+/* Release: queued for the next flush (rt_release; its completion is
+ * dropped, errors included) or done now (rt_release_now: its result). */
 void rt_release(capos_cap_t cap);
 int rt_release_now(capos_cap_t cap);
 

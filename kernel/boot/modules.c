@@ -1,0 +1,29 @@
+/*
+ * modules.c - looking up boot modules by name (see boot_modules.h).
+ */
+#include <string.h>
+#include <kernel/boot_modules.h>
+#include <kernel/mm.h>
+
+static const struct boot_info *boot;
+
+void boot_modules_init(const struct boot_info *bi)
+{
+	boot = bi;
+}
+
+const struct boot_module *boot_module_find(const char *name, size_t len)
+{
+	for (uint32_t i = 0; boot && i < boot->nmodules; i++) {
+		const struct boot_module *m = &boot->modules[i];
+
+		if (strlen(m->name) == len && !memcmp(m->name, name, len))
+			return m;
+	}
+	return NULL;
+}
+
+const void *boot_module_bytes(const struct boot_module *m)
+{
+	return phys_to_virt(m->start);
+}
