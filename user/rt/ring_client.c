@@ -90,27 +90,13 @@ int rt_call(capos_cap_t cap, uint16_t method, const void *params,
             uint32_t params_len, void *result, uint32_t result_len,
             bool *exception)
 {
-	struct capos_sqe sqe = {
-	    .opcode = CAPOS_OP_CALL,
-	    .method = method,
-	    .cap = cap,
-	    .params_addr = (uint64_t)params,
-	    .params_len = params_len,
-	    .result_addr = (uint64_t)result,
-	    .result_len = result_len,
-	};
 	struct capos_cqe cqe;
-	uint64_t ud;
-	int rc;
+	int rc = rt_call_xfer(cap, method, params, params_len, result,
+	                      result_len, NULL, 0, &cqe);
 
-	while (!(ud = rt_submit(&sqe)))
-		rt_flush();
-	rc = rt_wait(ud, &cqe);
-	if (rc < 0)
-		return rc;
-	if (exception)
+	if (rc >= 0 && exception)
 		*exception = cqe.flags & CAPOS_CQE_EXCEPTION;
-	return cqe.result;
+	return rc;
 }
 
 void rt_release(capos_cap_t cap)
