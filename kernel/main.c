@@ -9,6 +9,7 @@
 #include <kernel/arch.h>
 #include <kernel/boot_modules.h>
 #include <kernel/crash.h>
+#include <kernel/endpoint.h>
 #include <kernel/ktest.h>
 #include <format.h>
 #include <kernel/manifest.h>
@@ -117,10 +118,15 @@ static const struct boot_module *find_module(const char *name)
 
 /* The kernel capabilities a program can be started with, by CapSet name. */
 static const struct proc_grant kernel_sources[] = {
-    {"console", &console_object},       {"timer", &timer_object},
-    {"thread", &thread_control_object}, {"frames", &frame_allocator_object},
-    {"boot", &boot_package_object},     {"spawner", &process_spawner_object},
+    {"console", &console_object},
+    {"timer", &timer_object},
+    {"thread", &thread_control_object},
+    {"frames", &frame_allocator_object},
+    {"boot", &boot_package_object},
+    {"spawner", &process_spawner_object},
+    {"endpoints", &endpoint_factory_object},
     {"vm", &virtual_memory_object},
+    {"caps", &capability_manager_object},
 };
 #define NSOURCES (sizeof(kernel_sources) / sizeof(kernel_sources[0]))
 
@@ -276,6 +282,10 @@ static struct kobject *kernel_source(uint16_t source)
 		return &thread_control_object;
 	case MANIFEST_KSRC_PROCESS_SPAWNER:
 		return &process_spawner_object;
+	case MANIFEST_KSRC_ENDPOINT_FACTORY:
+		return &endpoint_factory_object;
+	case MANIFEST_KSRC_CAPABILITY_MANAGER:
+		return &capability_manager_object;
 	}
 	return NULL;
 }
@@ -294,6 +304,7 @@ static void start_init(const struct manifest_graph *g)
 	uint64_t limits[LEDGER_COUNT];
 	char bname[BOOT_MODNAME_MAX];
 	const struct boot_module *m;
+	struct process *p;
 	uint32_t ng = 0;
 	int err;
 
@@ -318,9 +329,12 @@ static void start_init(const struct manifest_graph *g)
 	}
 	process_root_limits(limits);
 	m = find_module(bname);
-	if (!m || !process_spawn(bname, phys_to_virt(m->start),
-	                         m->end - m->start, grants, ng, limits, &err))
+	p = m ? process_spawn(bname, phys_to_virt(m->start), m->end - m->start,
+	                      grants, ng, limits, &err)
+	      : NULL;
+	if (!p)
 		panic("cannot start init (%s): error %d", bname, m ? err : 0);
+	p->session = 1; /* every session descends from init's */
 }
 
 /*
@@ -405,6 +419,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	record_modules(&boot_info);
 	boot_package_init(&boot_info);
 	boot_modules_init(&boot_info);
+	endpoint_init(arch_cycles() ^ mbi_phys);
 	heap_init();
 	kprintf("frames: %lu free of %lu (%lu MiB free)\n", frames_free_count(),
 	        frames_total_count(), frames_free_count() >> 8);

@@ -32,7 +32,8 @@
  *  RETIRED   generation exhausted; never used again.
  *
  * Exactly-once transfer (R5) keeps a small replay record in the sending
- * table; transfer.h explains it and is its only user.
+ * table, and the list of transfers in flight from it; transfer.h explains
+ * both and is their only user.
  */
 #ifndef CAPOS_LIB_CAP_TABLE_H
 #define CAPOS_LIB_CAP_TABLE_H
@@ -87,6 +88,8 @@ struct cap_xfer_key {
 	uint32_t reserved; /* 0 */
 };
 
+struct xfer_txn; /* transfer.h */
+
 struct cap_table {
 	struct cap_slot *slots; /* caller's storage, `capacity` entries */
 	uint32_t capacity;
@@ -96,6 +99,9 @@ struct cap_table {
 	uint32_t free_head;  /* first free index or CAP_TABLE_NIL */
 	uint32_t nretired;   /* slots retired for good */
 	uint64_t xfer_epoch; /* transfers committed from this table so far */
+	/* Transfers prepared from this table, not yet committed or aborted:
+	 * a list through the transactions, kept by transfer.c. */
+	struct xfer_txn *xfer_inflight;
 	struct cap_xfer_key replay[CAP_XFER_REPLAY_WINDOW]; /* ring, by epoch */
 };
 

@@ -9,10 +9,11 @@
 @0x8c55416370c64680;
 
 using import "/capos.capnp".SystemManifest;
+using Capos = import "/capos.capnp";
 
 const defaultSystem :SystemManifest = (
   schemaVersion = 1,
-  binaries = ["init", "hello", "ticker"],
+  binaries = ["init", "hello", "ticker", "echo", "echoclient"],
   init = (
     binary = "init",
     caps = [
@@ -49,6 +50,24 @@ const defaultSystem :SystemManifest = (
       ],
       quotas = (frames = 256, capSlots = 16, threads = 1),
       restart = (mode = onFailure, maxRestarts = 3, windowMs = 10000),
+    ),
+    # Serves Echo on its export "echo", forever; restarted if it fails.
+    (
+      name = "echo",
+      binary = "echo",
+      exports = [(name = "echo", interfaceId = Capos.echoInterfaceId)],
+      quotas = (frames = 256, capSlots = 16, threads = 1),
+      restart = (mode = onFailure, maxRestarts = 3, windowMs = 10000),
+    ),
+    # Calls echo's export with a few sizes, checks the bytes, exits 0.
+    (
+      name = "echoclient",
+      binary = "echoclient",
+      caps = [
+        (name = "console", source = (kernel = console)),
+        (name = "echo", source = (service = (service = "echo", export = "echo"))),
+      ],
+      quotas = (frames = 256, capSlots = 16, threads = 1),
     ),
   ],
   kernelParams = (logLevel = info),

@@ -290,6 +290,10 @@ BENCH_NAMES = [
     ("spawn_to_exit", "spawn-to-exit of a minimal program"),
     ("spawner_first_insn", "spawn-to-first-instruction (ProcessSpawner)"),
     ("spawner_spawn_to_exit", "spawn-to-exit through ProcessSpawner"),
+    ("ep_roundtrip_empty", "endpoint round trip, empty message"),
+    ("ep_roundtrip_1k", "endpoint round trip, 1 KiB each way"),
+    ("ep_batch16_empty_per_call", "endpoint, 16 in flight, empty, per call"),
+    ("ep_batch16_1k_per_call", "endpoint, 16 in flight, 1 KiB, per call"),
 ]
 
 

@@ -13,10 +13,12 @@
 #include <capos/capid.h>
 #include <capos/errors.h>
 #include <capos/syscall.h>
+#include <capos/endpoint.h>
 #include <capos/ring.h>
 #include <capos/transfer.h>
 #include <kernel/arch.h>
 #include <kernel/call.h>
+#include <kernel/endpoint.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
@@ -95,7 +97,10 @@ static void complete(struct thread *t, uint64_t user_data, int result,
 /* Rejects what no opcode allows: reserved fields and unknown flags. */
 static bool sqe_reserved_clear(const struct capos_sqe *s)
 {
-	return s->flags == 0 && s->reserved0 == 0 && s->reserved1 == 0;
+	uint8_t allowed =
+	    s->opcode == CAPOS_OP_RETURN ? CAPOS_RETURN_EXCEPTION : 0;
+
+	return !(s->flags & ~allowed) && s->reserved0 == 0 && s->reserved1 == 0;
 }
 
 /* Puts the call's result caps in the caller's table, all or none, and
@@ -114,7 +119,7 @@ static int install_caps(struct process *p, struct call *c)
 	for (i = 0; i < c->nout_caps; i++) {
 		struct kobject *o = c->out_caps[i];
 
-		if (cap_table_insert(&p->caps, o, o->ops->interface_id,
+		if (cap_table_insert(&p->caps, o, kobject_interface(o),
 		                     o->ops->xfer_allow, 0, &ids[i]))
 			break;
 	}
@@ -261,6 +266,42 @@ out:
 	return rc;
 }
 
+/* RETURN: copies the results and transfer descriptors in, then lets the
+ * endpoint answer. Returns 0 or a transport error. */
+static int do_return(struct thread *t, const struct capos_sqe *s)
+{
+	struct capos_xfer xfer[CAPOS_XFER_MAX];
+	uint8_t *msg = NULL;
+	uint64_t xlen = (uint64_t)s->xfer_count * sizeof(xfer[0]);
+	int rc;
+
+	if (s->xfer_count > CAPOS_XFER_MAX || (s->xfer_addr && !xlen) ||
+	    s->result_addr || s->result_len)
+		return CAPOS_E_BAD_SQE;
+	if (s->params_len > CAPOS_MSG_MAX)
+		return CAPOS_E_TOO_LARGE;
+	if (s->params_len && s->params_len < 16)
+		return CAPOS_E_BAD_MESSAGE;
+	if (!as_check_user(&t->proc->as, s->params_addr, s->params_len,
+	                   false) ||
+	    !as_check_user(&t->proc->as, s->xfer_addr, xlen, false) ||
+	    copy_from_user(xfer, s->xfer_addr, xlen))
+		return CAPOS_E_BAD_POINTER;
+	if (s->params_len && !(msg = kmalloc(s->params_len)))
+		return CAPOS_E_QUOTA;
+	if (copy_from_user(msg, s->params_addr, s->params_len))
+		rc = CAPOS_E_BAD_POINTER;
+	else if (s->params_len && !message_framing_ok(msg, s->params_len))
+		rc = CAPOS_E_BAD_MESSAGE;
+	else if (s->params_len)
+		rc = endpoint_return(t, s, msg, s->params_len, xfer);
+	else
+		rc = endpoint_return(t, s, empty_message, sizeof(empty_message),
+		                     xfer);
+	kfree(msg);
+	return rc;
+}
+
 /* Handles one SQE whose CQE slot is reserved. */
 static void process_sqe(struct thread *t, const struct capos_sqe *s)
 {
@@ -283,7 +324,13 @@ static void process_sqe(struct thread *t, const struct capos_sqe *s)
 		rc = process_cap_release(t->proc, s->cap);
 		break;
 	case CAPOS_OP_RECV:
+		rc = endpoint_recv(t, s);
+		if (rc == CALL_PENDING)
+			return;
+		break;
 	case CAPOS_OP_RETURN:
+		rc = do_return(t, s);
+		break;
 	case CAPOS_OP_PARK:
 	case CAPOS_OP_UNPARK:
 		rc = CAPOS_E_NOT_SUPPORTED;
@@ -360,18 +407,25 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	return cq_pending(t);
 }
 
-void call_make_pending(struct call *c, struct pending_call *pc,
-                       void (*cancel)(struct pending_call *pc))
+void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,
+                  uint64_t result_addr, uint32_t result_cap,
+                  void (*cancel)(struct pending_call *pc))
 {
-	struct thread *t = c->caller;
-
 	pc->thread = t;
-	pc->user_data = c->user_data;
-	pc->result_addr = c->result_addr;
-	pc->result_cap = c->result_cap;
+	pc->user_data = user_data;
+	pc->result_addr = result_addr;
+	pc->result_cap = result_cap;
+	pc->needed = 0;
 	pc->cancel = cancel;
 	pc->next = t->pending;
 	t->pending = pc;
+}
+
+void call_make_pending(struct call *c, struct pending_call *pc,
+                       void (*cancel)(struct pending_call *pc))
+{
+	pending_init(pc, c->caller, c->user_data, c->result_addr, c->result_cap,
+	             cancel);
 }
 
 static void unlink_pending(struct pending_call *pc)
@@ -413,19 +467,38 @@ static int copy_to_thread(struct thread *t, uint64_t uaddr, const void *src,
 void pending_complete(struct pending_call *pc, int result, const void *msg,
                       uint32_t len, uint32_t flags)
 {
+	if (result >= 0 && len > pc->result_cap) {
+		pc->needed = len;
+		result = CAPOS_E_BUFFER_TOO_SMALL;
+	}
+	pending_complete_full(pc, result >= 0 ? (int)len : result, msg, len,
+	                      flags, 0, 0);
+}
+
+void pending_complete_full(struct pending_call *pc, int result, const void *msg,
+                           uint32_t copy_len, uint32_t flags, uint32_t call_id,
+                           uint16_t caps)
+{
 	struct thread *t = pc->thread;
 	uint64_t s = arch_irq_save();
+	struct capos_cqe cqe = {
+	    .user_data = pc->user_data,
+	    .result = result,
+	    .flags = flags,
+	    .call_id = call_id,
+	    .caps = caps,
+	    .needed = result == CAPOS_E_BUFFER_TOO_SMALL ? pc->needed : 0,
+	};
 
 	unlink_pending(pc);
-	if (result >= 0 && len > pc->result_cap) {
-		complete(t, pc->user_data, CAPOS_E_BUFFER_TOO_SMALL, 0, len);
-	} else if (result >= 0 &&
-	           copy_to_thread(t, pc->result_addr, msg, len)) {
-		complete(t, pc->user_data, CAPOS_E_BAD_POINTER, 0, 0);
-	} else {
-		complete(t, pc->user_data, result >= 0 ? (int)len : result,
-		         flags, 0);
+	if (result >= 0 && copy_len &&
+	    copy_to_thread(t, pc->result_addr, msg, copy_len)) {
+		cqe = (struct capos_cqe){.user_data = pc->user_data,
+		                         .result = CAPOS_E_BAD_POINTER};
 	}
+	if (cqe.result < 0 && cqe.result != CAPOS_E_BUFFER_TOO_SMALL)
+		t->ring->hdr.sqes_rejected++;
+	post_reserved(t, &cqe);
 	arch_irq_restore(s);
 }
 

@@ -20,6 +20,7 @@
 #include <transfer.h>
 #include <kernel/boot_modules.h>
 #include <kernel/call.h>
+#include <kernel/endpoint.h>
 #include <kernel/loader.h>
 #include <kernel/mm.h>
 #include <kernel/objects.h>
@@ -27,9 +28,10 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 
-/* The result message (a process CapIndex, an empty clients list) and
- * the handle's CapId after it: 32 bytes + 4, rounded to 8. */
-#define SPAWN_RESULT_NEED 40
+/* The result message (a process CapIndex and the clients list of n
+ * CapIndexes), then the CapIds of the handle and the n client facets. */
+#define SPAWN_RESULT_NEED(n) (32 + (((n)*4 + 7) & ~7u) + 4 * (1 + (n)))
+#define SPAWN_MAX_EXPORTS    16
 
 /* Why a spawn's params were refused: an invalidArgument reason. */
 struct spawn_args {
@@ -39,6 +41,10 @@ struct spawn_args {
 	uint32_t ngrants;
 	char grant_name[CAPOS_XFER_MAX][PROC_NAME_MAX];
 	uint32_t grant_index[CAPOS_XFER_MAX]; /* into the transfer list */
+	uint32_t nexports;
+	char export_name[SPAWN_MAX_EXPORTS][PROC_NAME_MAX];
+	uint64_t export_iface[SPAWN_MAX_EXPORTS];
+	struct kobject *server[SPAWN_MAX_EXPORTS], *client[SPAWN_MAX_EXPORTS];
 	uint64_t limits[LEDGER_COUNT];
 	uint64_t session;
 };
@@ -118,6 +124,44 @@ read_grants(const struct capos_process_spawner_spawn_params *p,
 	return NULL;
 }
 
+/* Exports: names unique among grants and exports, a real interface. */
+static const char *
+read_exports(const struct capos_process_spawner_spawn_params *p,
+             struct spawn_args *a)
+{
+	struct capos_list_of_export_decl list;
+
+	if (capos_process_spawner_spawn_params_get_exports(p, &list))
+		return "exports is not a list of ExportDecl";
+	a->nexports = capos_list_of_export_decl_len(&list);
+	if (a->nexports > SPAWN_MAX_EXPORTS)
+		return "more than 16 exports";
+	for (uint32_t i = 0; i < a->nexports; i++) {
+		struct capos_export_decl e;
+		const char *s, *why;
+		uint32_t len;
+
+		if (capos_list_of_export_decl_get(&list, i, &e) ||
+		    capos_export_decl_get_name(&e, &s, &len))
+			return "an export is malformed";
+		why = take_name(a->export_name[i], s, len);
+		if (why)
+			return why;
+		for (uint32_t j = 0; j < a->ngrants; j++) {
+			if (!strcmp(a->grant_name[j], a->export_name[i]))
+				return "an export has a grant's name";
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			if (!strcmp(a->export_name[j], a->export_name[i]))
+				return "two exports have the same name";
+		}
+		a->export_iface[i] = capos_export_decl_get_interface_id(&e);
+		if (!a->export_iface[i])
+			return "an export's interfaceId is 0";
+	}
+	return NULL;
+}
+
 static const char *
 read_quotas(const struct capos_process_spawner_spawn_params *p,
             struct spawn_args *a)
@@ -133,8 +177,8 @@ read_quotas(const struct capos_process_spawner_spawn_params *p,
 	a->limits[LEDGER_KERNEL_MEMORY] = capos_quotas_get_kernel_memory(&q);
 	if (a->limits[LEDGER_CAP_SLOTS] > PROC_CAP_SLOTS_MAX)
 		return "quotas.capSlots is over 4096";
-	if (a->limits[LEDGER_CAP_SLOTS] < a->ngrants)
-		return "quotas.capSlots is below the number of grants";
+	if (a->limits[LEDGER_CAP_SLOTS] < a->ngrants + a->nexports)
+		return "quotas.capSlots is below its grants and exports";
 	if (a->limits[LEDGER_THREADS] == 0)
 		return "quotas.threads is 0: the process needs one";
 	return NULL;
@@ -161,13 +205,51 @@ static void on_copy(void *ctx, void *object)
 	kobject_get(object);
 }
 
+/* Makes each export's endpoint (charged to the caller), its server facet
+ * in the child's table. Returns 0 or CAPOS_E_QUOTA; what was made stays
+ * in a->server/client for the caller to hand out or drop. */
+static int make_exports(struct process *caller, struct process *child,
+                        struct spawn_args *a, struct capset_desc *d)
+{
+	for (uint32_t i = 0; i < a->nexports; i++) {
+		int rc = endpoint_create(caller, a->export_iface[i],
+		                         &a->server[i], &a->client[i]);
+
+		if (rc)
+			return rc;
+		rc = cap_table_insert(
+		    &child->caps, a->server[i], CAPOS_ENDPOINT_INTERFACE_ID,
+		    a->server[i]->ops->xfer_allow, 0, &d[i].cap);
+		if (rc)
+			return rc;
+		/* The child's table holds that reference now. */
+		a->server[i] = NULL;
+		d[i].name = a->export_name[i];
+		d[i].interface_id = CAPOS_ENDPOINT_INTERFACE_ID;
+	}
+	return 0;
+}
+
+/* Drops export facets a failed spawn made (the child's table drops the
+ * server facets it took). */
+static void drop_exports(struct spawn_args *a)
+{
+	for (uint32_t i = 0; i < a->nexports; i++) {
+		if (a->server[i])
+			kobject_put(a->server[i]);
+		if (a->client[i])
+			kobject_put(a->client[i]);
+		a->server[i] = a->client[i] = NULL;
+	}
+}
+
 /* Builds, fills and starts the child; the transfer commits last. Returns
  * 0 with *out, or a transport error with nothing changed. */
-static int build_child(struct call *c, const struct spawn_args *a,
+static int build_child(struct call *c, struct spawn_args *a,
                        struct process **out)
 {
 	struct process *caller = c->caller->proc, *child;
-	struct capset_desc d[CAPOS_XFER_MAX];
+	struct capset_desc d[CAPOS_XFER_MAX + SPAWN_MAX_EXPORTS];
 	uint64_t iface[CAPOS_XFER_MAX];
 	const struct xfer_ops ops = {.on_copy = on_copy};
 	struct xfer_txn tx;
@@ -191,7 +273,9 @@ static int build_child(struct call *c, const struct spawn_args *a,
 		d[i].cap = tx.item[k].dst;
 		d[i].interface_id = iface[k];
 	}
-	err = process_start_prepare(child, d, a->ngrants);
+	err = make_exports(caller, child, a, d + a->ngrants);
+	if (!err)
+		err = process_start_prepare(child, d, a->ngrants + a->nexports);
 	if (err) {
 		xfer_abort(&tx);
 		goto abort;
@@ -202,6 +286,7 @@ static int build_child(struct call *c, const struct spawn_args *a,
 	return 0;
 abort:
 	process_abort(child);
+	drop_exports(a);
 	return err;
 }
 
@@ -210,33 +295,33 @@ static int spawner_spawn(void *ctx,
                          struct capos_process_spawner_spawn_results_builder *r)
 {
 	static struct spawn_args a; /* large; calls run one at a time */
-	struct capos_list_of_export_decl exports;
+	struct capnpc_list_of_u32_builder clients;
 	struct call *c = ctx;
 	struct process *caller = c->caller->proc, *child;
 	struct kobject *handle;
 	const char *why;
 	int rc, idx;
 
-	if (c->result_cap < SPAWN_RESULT_NEED) {
-		c->needed = SPAWN_RESULT_NEED;
-		return CAPOS_E_BUFFER_TOO_SMALL;
-	}
 	memset(&a, 0, sizeof(a));
 	why = read_names(p, &a);
 	if (!why)
 		why = read_grants(p, c, &a);
 	if (!why)
+		why = read_exports(p, &a);
+	if (!why)
 		why = read_quotas(p, &a);
 	if (why)
 		return call_exception(c, CAPEX_INVALID_ARGUMENT, why);
-	if (!capos_process_spawner_spawn_params_get_exports(p, &exports) &&
-	    capnp_list_len(&exports.l) > 0)
-		return call_exception(c, CAPEX_UNIMPLEMENTED,
-		                      "exports need endpoints (not yet)");
+	if (c->result_cap < SPAWN_RESULT_NEED(a.nexports)) {
+		c->needed = SPAWN_RESULT_NEED(a.nexports);
+		return CAPOS_E_BUFFER_TOO_SMALL;
+	}
 	a.session = capos_process_spawner_spawn_params_get_session(p);
-	/* The handle needs a slot in the caller's table and kernel memory
-	 * from its ledger; both are checked before the child exists. */
-	if (cap_table_available(&caller->caps) < 1 + a.limits[LEDGER_CAP_SLOTS])
+	/* The handle and the client facets need slots in the caller's table
+	 * (and the child's cap slots come out of it); checked before the
+	 * child exists. */
+	if (cap_table_available(&caller->caps) <
+	    1 + a.nexports + a.limits[LEDGER_CAP_SLOTS])
 		return CAPOS_E_QUOTA;
 	handle = process_handle_create(caller, &rc);
 	if (!handle)
@@ -259,6 +344,14 @@ static int spawner_spawn(void *ctx,
 	process_handle_attach(handle, child);
 	idx = call_return_cap(c, handle);
 	capos_process_spawner_spawn_results_set_process(r, (uint32_t)idx);
+	if (capos_process_spawner_spawn_results_init_clients(r, a.nexports,
+	                                                     &clients))
+		return CAPNPC_DISPATCH_RESULTS_TOO_SMALL; /* sized above */
+	for (uint32_t i = 0; i < a.nexports; i++) {
+		idx = call_return_cap(c, a.client[i]);
+		a.client[i] = NULL;
+		capnpc_list_of_u32_builder_set(&clients, i, (uint32_t)idx);
+	}
 	return 0;
 }
 
@@ -290,7 +383,7 @@ static int spawner_call(struct kobject *obj, struct call *c)
 
 	(void)obj;
 	c->needed = c->method == CAPOS_PROCESS_SPAWNER_METHOD_SPAWN
-	                ? SPAWN_RESULT_NEED
+	                ? SPAWN_RESULT_NEED(0)
 	                : 120;
 	rc = capos_process_spawner_dispatch(&spawner_server, c, c->method,
 	                                    c->params, c->params_len, c->result,

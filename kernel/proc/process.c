@@ -11,6 +11,7 @@
 #include <capos/capset.h>
 #include <capos/errors.h>
 #include <capos/transfer.h>
+#include <transfer.h>
 #include <kernel/arch.h>
 #include <kernel/kobject.h>
 #include <kernel/loader.h>
@@ -273,6 +274,9 @@ static void process_release_resources(struct process *p)
 		ledger_refund_kmem(p, sizeof(*m));
 	}
 	if (p->cap_slots) {
+		/* Its queued calls were cancelled (their moves rolled back)
+		 * before this: teardown walks live slots only. */
+		KASSERT(!xfer_first_in_flight(&p->caps));
 		while (cap_table_next(&p->caps, &pos, &id, &slot)) {
 			void *obj;
 
@@ -519,13 +523,13 @@ struct process *process_spawn(const char *name, const void *elf, size_t len,
 	for (uint32_t i = 0; i < ngrants; i++) {
 		struct kobject *o = grants[i].obj;
 
-		*err = cap_table_insert(&p->caps, o, o->ops->interface_id,
+		*err = cap_table_insert(&p->caps, o, kobject_interface(o),
 		                        o->ops->xfer_allow, 0, &d[i].cap);
 		if (*err)
 			goto fail;
 		kobject_get(o);
 		d[i].name = grants[i].name;
-		d[i].interface_id = o->ops->interface_id;
+		d[i].interface_id = kobject_interface(o);
 	}
 	*err = process_start(p, d, ngrants);
 	if (*err)

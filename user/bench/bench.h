@@ -23,4 +23,9 @@ void report(const char *name, uint64_t cycles, uint64_t ns, uint64_t ops);
  * spawner. Returns 0, or -1 (reported) if a spawn failed. */
 int bench_spawn(capos_cap_t console, capos_cap_t timer, capos_cap_t spawner);
 
+/* endpoint.c: the endpoint round trip against user/benchsrv. Returns
+ * 0, or -1 if the server could not be set up (no lines then). */
+int bench_endpoint(capos_cap_t factory, capos_cap_t spawner,
+                   uint64_t (*now_ns)(void));
+
 #endif

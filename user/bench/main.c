@@ -12,6 +12,7 @@
 #include <capos/rt.h>
 #include <capos/rt_process.h>
 #include "bench.h"
+#include <capos/rt_endpoint.h>
 
 #define ITERS 2000
 
@@ -148,7 +149,7 @@ static void bench_timer_now_client(void)
 
 int main(void)
 {
-	capos_cap_t spawner;
+	capos_cap_t spawner, endpoints;
 
 	con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
@@ -162,6 +163,9 @@ int main(void)
 	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
 	if (spawner)
 		bench_spawn(con, timer, spawner); /* failures print, no line */
+	endpoints = rt_capset_find("endpoints", RT_IFACE_ENDPOINT_FACTORY);
+	if (spawner && endpoints && bench_endpoint(endpoints, spawner, now_ns))
+		rt_console_write_line(con, "bench: endpoint setup failed");
 	rt_console_write_line(con, "bench: done");
 	return 0;
 }

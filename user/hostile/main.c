@@ -236,9 +236,16 @@ int main(void)
 	s = call(timer, 0);
 	s.xfer_addr = (uint64_t)read_only;
 	expect("transfer address without a count", s, CAPOS_E_BAD_SQE);
-	expect("RECV not supported yet",
+	expect("RECV on an object that is no endpoint",
 	       (struct capos_sqe){.opcode = CAPOS_OP_RECV, .cap = timer},
-	       CAPOS_E_NOT_SUPPORTED);
+	       CAPOS_E_NOT_ALLOWED);
+	expect("RETURN on an object that is no endpoint",
+	       (struct capos_sqe){.opcode = CAPOS_OP_RETURN, .cap = timer},
+	       CAPOS_E_NOT_ALLOWED);
+	expect("RETURN with an unknown flag",
+	       (struct capos_sqe){
+	           .opcode = CAPOS_OP_RETURN, .cap = timer, .flags = 0x80},
+	       CAPOS_E_BAD_SQE);
 	expect("PARK not supported yet",
 	       (struct capos_sqe){.opcode = CAPOS_OP_PARK},
 	       CAPOS_E_NOT_SUPPORTED);

@@ -25,6 +25,18 @@ struct service {
 	uint64_t wait_ud;   /* the pending wait's user_data; 0: none */
 	uint8_t wait_res[RT_WAIT_RESULT_SIZE] __attribute__((aligned(8)));
 	struct manifest_restart_log restarts;
+	/* init's client facet of each of its exports (decl->exports[i]),
+	 * from the spawn of the instance running now; CAPOS_CAP_NULL while
+	 * it does not run. Importers get copies. */
+	capos_cap_t clients[MANIFEST_MAX_EXPORTS];
+};
+
+/* The system init runs: the checked manifest and its services, indexed
+ * as g->services. */
+struct system {
+	const struct manifest_graph *g;
+	const struct manifest_plan *plan;
+	struct service *svcs;
 };
 
 /* init's own capabilities (CAPOS_CAP_NULL where it has none). */
@@ -57,15 +69,19 @@ capos_cap_t capset_by_interface(uint64_t iface);
 capos_cap_t source_cap(const struct manifest_graph *g, uint16_t source);
 
 /*
- * Starts sv with the caps, quotas and name its declaration gives. On
- * success sets sv->handle and returns 0; otherwise prints "init: cannot
- * start <name>: <reason>" and returns -1.
+ * Starts service i of sys with the caps, exports, quotas and name its
+ * declaration gives; an import is a copy of init's client facet of the
+ * exporter's running instance. On success sets its handle and clients and
+ * returns 0; otherwise prints "init: cannot start <name>: <reason>" and
+ * returns -1.
  */
-int service_start(const struct manifest_graph *g, struct service *sv);
+int service_start(const struct system *sys, size_t i);
+
+/* Releases init's client facets of sv's exports (its instance ended). */
+void service_drop_clients(struct service *sv);
 
 /* Waits for the running services and restarts them by their policies;
  * never returns. */
-__attribute__((noreturn)) void supervise(const struct manifest_graph *g,
-                                         struct service *svcs, size_t n);
+__attribute__((noreturn)) void supervise(const struct system *sys);
 
 #endif

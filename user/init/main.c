@@ -21,6 +21,7 @@ static struct manifest_storage st;
 static struct manifest_graph g;
 static struct manifest_plan plan;
 static struct service services[MANIFEST_MAX_SERVICES];
+static const struct system sys = {&g, &plan, services};
 
 void say(const char *fmt, ...)
 {
@@ -115,12 +116,10 @@ int main(void)
 	init_spawner = source_cap(&g, MANIFEST_KSRC_PROCESS_SPAWNER);
 	if (!init_spawner)
 		say("init: no ProcessSpawner capability; nothing can start");
+	for (size_t i = 0; i < g.nservices; i++)
+		services[i].decl = &g.services[i];
 	/* In plan order, so a service starts after those it imports from. */
-	for (size_t i = 0; i < plan.count; i++) {
-		struct service *sv = &services[plan.order[i]];
-
-		sv->decl = &g.services[plan.order[i]];
-		service_start(&g, sv);
-	}
-	supervise(&g, services, g.nservices);
+	for (size_t i = 0; i < plan.count; i++)
+		service_start(&sys, plan.order[i]);
+	supervise(&sys);
 }

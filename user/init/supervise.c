@@ -63,10 +63,10 @@ static uint64_t now_ns(void)
 	return t;
 }
 
-/* Applies sv's restart policy after it ended. */
-static void after_end(const struct manifest_graph *g, struct service *sv,
-                      bool clean)
+/* Applies service i's restart policy after it ended. */
+static void after_end(const struct system *sys, size_t i, bool clean)
 {
+	struct service *sv = &sys->svcs[i];
 	const struct manifest_service *s = sv->decl;
 	uint32_t recent = 0;
 
@@ -81,13 +81,15 @@ static void after_end(const struct manifest_graph *g, struct service *sv,
 	case MANIFEST_RESTART:
 		say("init: restarting %.*s (restart %u)", N(s->name),
 		    (unsigned)sv->restarts.total);
-		service_start(g, sv);
+		service_start(sys, i);
 		break;
 	}
 }
 
-void supervise(const struct manifest_graph *g, struct service *svcs, size_t n)
+void supervise(const struct system *sys)
 {
+	struct service *svcs = sys->svcs;
+	size_t n = sys->g->nservices;
 	uint64_t uds[MANIFEST_MAX_SERVICES];
 
 	for (;;) {
@@ -124,6 +126,9 @@ void supervise(const struct manifest_graph *g, struct service *svcs, size_t n)
 		rt_release_now(sv->handle);
 		sv->handle = CAPOS_CAP_NULL;
 		sv->wait_ud = 0;
-		after_end(g, sv, clean);
+		/* Its endpoints died with it: importers started from now on
+		 * get the next instance's, or cannot start. */
+		service_drop_clients(sv);
+		after_end(sys, (size_t)i, clean);
 	}
 }

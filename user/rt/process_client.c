@@ -6,10 +6,12 @@
 #include <capnp/capnp.h>
 #include <capos.capnp.h>
 #include <capos/rt.h>
+#include <capos/rt_endpoint.h>
 #include <capos/rt_process.h>
 
-#define SPAWN_ARENA   2048
-#define SPAWN_RESULT  128 /* message (32) + the handle's CapId, with room */
+#define SPAWN_ARENA 2048
+/* Message (32 + 4 per export) + the handle's and the clients' CapIds. */
+#define SPAWN_RESULT  256
 #define LEDGER_RESULT 160
 #define INFO_RESULT   256
 
@@ -53,9 +55,30 @@ static void exception_reason(const void *res, int len, char *why,
 	why[n] = 0;
 }
 
+/* Fills the exports list of spawn's params. */
+static int build_exports(struct capos_process_spawner_spawn_params_builder *p,
+                         const struct rt_export *exports, uint32_t n)
+{
+	struct capos_list_of_export_decl_builder el;
+	int bad = 0;
+
+	bad |= capos_process_spawner_spawn_params_init_exports(p, n, &el);
+	for (uint32_t i = 0; i < n && !bad; i++) {
+		struct capos_export_decl_builder e;
+
+		bad |= capos_list_of_export_decl_builder_get(&el, i, &e);
+		bad |= capos_export_decl_set_name(
+		    &e, exports[i].name, (uint32_t)strlen(exports[i].name));
+		bad |= capos_export_decl_set_interface_id(
+		    &e, exports[i].interface_id);
+	}
+	return bad;
+}
+
 /* Encodes spawn's params. Returns 0 or -1 (the arena is too small). */
 static int build_spawn(uint8_t *arena, const char *name, const char *binary,
                        const struct rt_grant *grants, uint32_t n,
+                       const struct rt_export *exports, uint32_t nexports,
                        const struct rt_quotas *quotas, const uint8_t **msg,
                        size_t *len)
 {
@@ -79,6 +102,8 @@ static int build_spawn(uint8_t *arena, const char *name, const char *binary,
 		    &g, grants[i].name, (uint32_t)strlen(grants[i].name));
 		bad |= capos_spawn_grant_set_cap(&g, i);
 	}
+	if (nexports && !bad)
+		bad |= build_exports(&p, exports, nexports);
 	if (quotas) {
 		bad |= capos_process_spawner_spawn_params_init_quotas(&p, &q);
 		if (!bad)
@@ -88,25 +113,54 @@ static int build_spawn(uint8_t *arena, const char *name, const char *binary,
 	return bad ? -1 : 0;
 }
 
-int rt_spawn(capos_cap_t spawner, const char *name, const char *binary,
-             const struct rt_grant *grants, uint32_t n,
-             const struct rt_quotas *quotas, capos_cap_t *handle, char *why,
-             uint32_t why_len)
+/*
+ * Reads spawn's results: the handle and nexports client facets. Returns 0
+ * or CAPOS_E_BAD_MESSAGE.
+ */
+static int spawn_results(const uint8_t *res, const struct capos_cqe *cqe,
+                         uint32_t nexports, capos_cap_t *handle,
+                         capos_cap_t *clients)
+{
+	struct capnpc_msg m;
+	struct capos_process_spawner_spawn_results r;
+	struct capnpc_list_of_u32 cl;
+
+	if (capos_process_spawner_spawn_decode_results(res, (size_t)cqe->result,
+	                                               &m, &r) ||
+	    rt_result_cap(res, SPAWN_RESULT, cqe,
+	                  capos_process_spawner_spawn_results_get_process(&r),
+	                  handle))
+		return CAPOS_E_BAD_MESSAGE;
+	if (!nexports)
+		return 0;
+	if (capos_process_spawner_spawn_results_get_clients(&r, &cl) ||
+	    capnpc_list_of_u32_len(&cl) != nexports)
+		return CAPOS_E_BAD_MESSAGE;
+	for (uint32_t i = 0; i < nexports; i++)
+		if (rt_result_cap(res, SPAWN_RESULT, cqe,
+		                  capnpc_list_of_u32_get(&cl, i), &clients[i]))
+			return CAPOS_E_BAD_MESSAGE;
+	return 0;
+}
+
+int rt_spawn_exports(capos_cap_t spawner, const char *name, const char *binary,
+                     const struct rt_grant *grants, uint32_t n,
+                     const struct rt_export *exports, uint32_t nexports,
+                     const struct rt_quotas *quotas, capos_cap_t *handle,
+                     capos_cap_t *clients, char *why, uint32_t why_len)
 {
 	static uint8_t arena[SPAWN_ARENA] __attribute__((aligned(8)));
 	uint8_t res[SPAWN_RESULT] __attribute__((aligned(8)));
 	struct capos_xfer xfer[CAPOS_XFER_MAX];
-	struct capnpc_msg m;
-	struct capos_process_spawner_spawn_results r;
 	struct capos_cqe cqe;
 	const uint8_t *msg;
 	size_t len;
-	uint32_t idx;
 	int rc;
 
-	if (n > CAPOS_XFER_MAX)
+	if (n > CAPOS_XFER_MAX || nexports > RT_SPAWN_MAX_EXPORTS)
 		return CAPOS_E_TOO_LARGE;
-	if (build_spawn(arena, name, binary, grants, n, quotas, &msg, &len))
+	if (build_spawn(arena, name, binary, grants, n, exports, nexports,
+	                quotas, &msg, &len))
 		return CAPOS_E_TOO_LARGE;
 	for (uint32_t i = 0; i < n; i++)
 		xfer[i] = (struct capos_xfer){.cap = grants[i].cap,
@@ -120,13 +174,26 @@ int rt_spawn(capos_cap_t spawner, const char *name, const char *binary,
 		exception_reason(res, rc, why, why_len);
 		return CAPOS_E_NOT_ALLOWED;
 	}
-	if (capos_process_spawner_spawn_decode_results(res, (size_t)rc, &m, &r))
-		return CAPOS_E_BAD_MESSAGE;
-	idx = capos_process_spawner_spawn_results_get_process(&r);
-	if (idx >= cqe.caps)
-		return CAPOS_E_BAD_MESSAGE;
-	memcpy(handle, res + ((rc + 7) & ~7) + 4 * idx, sizeof(*handle));
-	return 0;
+	rc = spawn_results(res, &cqe, nexports, handle, clients);
+	if (rc) {
+		/* Cannot tell which is which: none of them is usable. */
+		for (uint32_t i = 0; i < cqe.caps; i++) {
+			capos_cap_t c;
+
+			if (!rt_result_cap(res, sizeof(res), &cqe, i, &c))
+				rt_release(c);
+		}
+	}
+	return rc;
+}
+
+int rt_spawn(capos_cap_t spawner, const char *name, const char *binary,
+             const struct rt_grant *grants, uint32_t n,
+             const struct rt_quotas *quotas, capos_cap_t *handle, char *why,
+             uint32_t why_len)
+{
+	return rt_spawn_exports(spawner, name, binary, grants, n, NULL, 0,
+	                        quotas, handle, NULL, why, why_len);
 }
 
 int rt_spawner_ledger(capos_cap_t spawner, struct rt_quotas *limits,

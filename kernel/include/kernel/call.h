@@ -63,10 +63,17 @@ struct pending_call {
 	uint64_t user_data;
 	uint64_t result_addr;
 	uint32_t result_cap;
+	uint32_t needed;           /* with CAPOS_E_BUFFER_TOO_SMALL */
 	struct pending_call *next; /* the thread's list of pending calls */
 	/* Called when the thread dies first; must unlink and free. */
 	void (*cancel)(struct pending_call *pc);
 };
+
+/* Makes pc a pending completion of thread t's SQE (user_data, result
+ * buffer) and links it to t. */
+void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,
+                  uint64_t result_addr, uint32_t result_cap,
+                  void (*cancel)(struct pending_call *pc));
 
 /* Turns c into pc and links it to the caller; the method then returns
  * CALL_PENDING. */
@@ -80,5 +87,14 @@ void call_make_pending(struct call *c, struct pending_call *pc,
  */
 void pending_complete(struct pending_call *pc, int result, const void *msg,
                       uint32_t len, uint32_t flags);
+
+/*
+ * The general form: copies msg[0..copy_len) (when result >= 0) and posts
+ * a CQE with result, flags, call_id and caps; CAPOS_E_BUFFER_TOO_SMALL
+ * carries pc->needed. The caller checked that the buffer holds copy_len.
+ */
+void pending_complete_full(struct pending_call *pc, int result, const void *msg,
+                           uint32_t copy_len, uint32_t flags, uint32_t call_id,
+                           uint16_t caps);
 
 #endif

@@ -19,7 +19,8 @@
 struct kobject;
 struct thread;
 
-#define CALL_MAX_OUT_CAPS 4
+/* A spawn returns its handle and one client facet per export. */
+#define CALL_MAX_OUT_CAPS 17
 
 /* One CALL as the object sees it. Params are already in kernel memory. */
 struct call {
@@ -71,7 +72,15 @@ struct kobject_ops {
 struct kobject {
 	const struct kobject_ops *ops;
 	uint32_t refs;
+	/* The interface it serves when that is not its type's (a client
+	 * facet serves what its endpoint declared); 0: ops->interface_id. */
+	uint64_t interface_id;
 };
+
+static inline uint64_t kobject_interface(const struct kobject *o)
+{
+	return o->interface_id ? o->interface_id : o->ops->interface_id;
+}
 
 static inline struct kobject *kobject_get(struct kobject *o)
 {

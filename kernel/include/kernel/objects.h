@@ -33,6 +33,11 @@ struct boot_info;
 void boot_package_init(const struct boot_info *bi);
 
 extern struct kobject process_spawner_object;
+extern struct kobject endpoint_factory_object;
+
+#define IFACE_CAPABILITY_MANAGER CAPOS_CAPABILITY_MANAGER_INTERFACE_ID
+/* Lists and revokes caps in the caller's own table (cap_manager.c). */
+extern struct kobject capability_manager_object;
 
 /* A ProcessHandle for a child still to be made, its kernel memory
  * charged to owner. Returns it (one reference) or NULL with *err. */

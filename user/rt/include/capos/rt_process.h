@@ -63,6 +63,29 @@ int rt_spawn(capos_cap_t spawner, const char *name, const char *binary,
              const struct rt_quotas *quotas, capos_cap_t *handle, char *why,
              uint32_t why_len);
 
+/* An endpoint the child serves (schema ExportDecl). */
+struct rt_export {
+	const char *name; /* its server facet's name in the child's CapSet */
+	uint64_t interface_id; /* the interface it serves; never 0 */
+};
+
+#define RT_SPAWN_MAX_EXPORTS 16
+
+/*
+ * rt_spawn, and the child also serves exports[0..nexports) (at most
+ * RT_SPAWN_MAX_EXPORTS): each is a new endpoint whose server facet is in
+ * the child's CapSet after the grants, under the export's name, and
+ * whose client facet is clients[i] in the caller's table (a ClientEndpoint
+ * of the export's interface; copy and move). Returns as rt_spawn;
+ * CAPOS_E_TOO_LARGE for too many exports. On any error no client facet
+ * is the caller's.
+ */
+int rt_spawn_exports(capos_cap_t spawner, const char *name, const char *binary,
+                     const struct rt_grant *grants, uint32_t n,
+                     const struct rt_export *exports, uint32_t nexports,
+                     const struct rt_quotas *quotas, capos_cap_t *handle,
+                     capos_cap_t *clients, char *why, uint32_t why_len);
+
 /* The caller's own ledger. Returns 0 or a negative error. */
 int rt_spawner_ledger(capos_cap_t spawner, struct rt_quotas *limits,
                       struct rt_quotas *used);

@@ -1,0 +1,37 @@
+/*
+ * endpoint.h - endpoints (kernel/object/endpoint.c): the ring's RECV and
+ * RETURN, and making endpoints (EndpointFactory, ProcessSpawner exports).
+ */
+#ifndef CAPOS_KERNEL_ENDPOINT_H
+#define CAPOS_KERNEL_ENDPOINT_H
+
+#include <stdint.h>
+#include <capos/ring.h>
+#include <capos/transfer.h>
+#include <kernel/kobject.h>
+
+struct process;
+struct thread;
+
+/* Seeds the per-boot key of session references. */
+void endpoint_init(uint64_t seed);
+
+/*
+ * A new endpoint declared to serve interface_id, its memory charged to
+ * owner: *server (an Endpoint) and *client (a ClientEndpoint), one
+ * reference each. Returns 0 or CAPOS_E_QUOTA (nothing made).
+ */
+int endpoint_create(struct process *owner, uint64_t interface_id,
+                    struct kobject **server, struct kobject **client);
+
+/* RECV: returns CALL_PENDING (the CQE comes when a call does) or a
+ * transport error for the SQE. */
+int endpoint_recv(struct thread *t, const struct capos_sqe *s);
+
+/* RETURN with the results msg[0..len) (kernel copy) and transfers:
+ * returns 0 or a transport error for the SQE. */
+int endpoint_return(struct thread *t, const struct capos_sqe *s,
+                    const uint8_t *msg, uint32_t len,
+                    const struct capos_xfer *xfer);
+
+#endif

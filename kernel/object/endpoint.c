@@ -1,0 +1,639 @@
+/*
+ * endpoint.c - endpoints: one process serving a typed interface to
+ * others (docs/endpoints.md, include/capos/endpoint.h).
+ *
+ * An endpoint has two kinds of facet, each a kernel object: the server
+ * facet (Endpoint: RECV and RETURN, move only) and client facets
+ * (ClientEndpoint: CALL only, serving the declared interface id). A CALL
+ * becomes a struct ep_call: queued until a server RECVs it (or handed
+ * straight to a RECV already waiting), then in flight until the server
+ * RETURNs. Calls move through one state machine:
+ *
+ *   QUEUED --RECV--> RECEIVED --RETURN--> (freed)
+ *     |                 |
+ *     | caller dies     | caller dies: ORPHANED (RETURN gets PEER_CLOSED)
+ *     v                 v
+ *   (freed)         endpoint closes: the caller gets PEER_CLOSED
+ *
+ * A call's transfer is prepared on the caller's side when it is made
+ * (moved slots reserved, lib/transfer.h) and completed into the server's
+ * table when it is received; a call that fails or is dropped before that
+ * rolls the caller's table back exactly. When the last server facet goes,
+ * the endpoint closes: every queued and received call completes with
+ * CAPOS_E_PEER_CLOSED and new calls fail at once.
+ */
+#include <string.h>
+#include <capos/endpoint.h>
+#include <capos/errors.h>
+#include <capos/ring.h>
+#include <capos/transfer.h>
+#include <capnp/capnp.h>
+#include <siphash.h>
+#include <transfer.h>
+#include <kernel/arch.h>
+#include <kernel/call.h>
+#include <kernel/endpoint.h>
+#include <kernel/mm.h>
+#include <kernel/objects.h>
+#include <kernel/printk.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+
+#define EP_QUEUE_MAX 64 /* queued calls per endpoint */
+
+enum ep_call_state { EP_QUEUED, EP_RECEIVED, EP_ORPHANED };
+
+struct endpoint {
+	uint32_t refs;    /* facets, calls and receivers that point here */
+	uint32_t servers; /* live server facets */
+	bool closed;
+	uint64_t interface_id;
+	uint64_t id; /* never reused: the session reference's input */
+	struct process *charged;
+	struct ep_call *queue, **queue_tail;
+	uint32_t queued;
+	struct ep_call *inflight;
+	struct ep_recv *receivers, **receivers_tail;
+	uint32_t next_call_id;
+};
+
+struct ep_facet {
+	struct kobject obj;
+	struct endpoint *ep;
+};
+
+struct ep_call {
+	struct pending_call pc; /* the caller's completion */
+	struct endpoint *ep;
+	struct ep_call *next;
+	enum ep_call_state state;
+	uint32_t call_id;
+	uint16_t method;
+	uint8_t session[16];
+	struct process *caller;
+	uint64_t kmem;      /* charged to the caller's kernel memory */
+	struct xfer_txn tx; /* in flight from the caller's table */
+	uint32_t params_len;
+	uint8_t params[]; /* the params message */
+};
+
+struct ep_recv {
+	struct pending_call pc; /* the server thread's RECV */
+	struct endpoint *ep;
+	struct ep_recv *next;
+};
+
+static const struct kobject_ops server_ops, client_ops;
+static struct siphash_key session_key;
+static uint64_t next_endpoint_id = 1;
+
+void endpoint_init(uint64_t seed)
+{
+	/* A per-boot key: references mean nothing across boots. */
+	session_key.k0 = seed ^ 0x9e3779b97f4a7c15ull;
+	session_key.k1 = arch_cycles() ^ (seed << 17);
+}
+
+static void ep_put(struct endpoint *ep)
+{
+	KASSERT(ep->refs > 0);
+	if (--ep->refs)
+		return;
+	KASSERT(!ep->queue && !ep->inflight && !ep->receivers);
+	ledger_refund_kmem(ep->charged, sizeof(*ep));
+	process_put(ep->charged);
+	kfree(ep);
+}
+
+static void session_ref(const struct endpoint *ep, uint64_t session,
+                        uint8_t out[16])
+{
+	uint64_t in[3] = {session, ep->id, 0};
+	uint64_t h0 = siphash24(&session_key, in, sizeof(in));
+
+	in[2] = 1;
+	uint64_t h1 = siphash24(&session_key, in, sizeof(in));
+
+	memcpy(out, &h0, 8);
+	memcpy(out + 8, &h1, 8);
+}
+
+/* ---- the call's life --------------------------------------------------- */
+
+/* A queued call's copied caps stay alive while it waits, even if the
+ * caller releases them (lib/transfer.h, "Copies are recorded"). */
+static void hold_copies(struct xfer_txn *tx, bool hold)
+{
+	for (uint32_t i = 0; i < tx->count; i++) {
+		if (tx->item[i].mode != CAPOS_XFER_COPY)
+			continue;
+		if (hold)
+			kobject_get(tx->item[i].object);
+		else
+			kobject_put(tx->item[i].object);
+	}
+}
+
+/* Gives the caller its caps back (moved slots LIVE again). */
+static void call_abort_transfer(struct ep_call *call)
+{
+	xfer_abort(&call->tx);
+	hold_copies(&call->tx, false);
+}
+
+static void call_free(struct ep_call *call)
+{
+	struct endpoint *ep = call->ep;
+
+	if (call->kmem)
+		ledger_refund_kmem(call->caller, call->kmem);
+	process_put(call->caller);
+	kfree(call);
+	ep_put(ep);
+}
+
+static void unlink_queued(struct ep_call *call)
+{
+	struct endpoint *ep = call->ep;
+
+	for (struct ep_call **pp = &ep->queue; *pp; pp = &(*pp)->next) {
+		if (*pp == call) {
+			*pp = call->next;
+			if (ep->queue_tail == &call->next)
+				ep->queue_tail = pp;
+			ep->queued--;
+			ledger_refund(&call->caller->ledger,
+			              LEDGER_ENDPOINT_QUEUE, 1);
+			return;
+		}
+	}
+	KASSERT(!"queued call not on its queue");
+}
+
+static void unlink_inflight(struct ep_call *call)
+{
+	for (struct ep_call **pp = &call->ep->inflight; *pp;
+	     pp = &(*pp)->next) {
+		if (*pp == call) {
+			*pp = call->next;
+			return;
+		}
+	}
+	KASSERT(!"received call not in flight");
+}
+
+/* The caller's thread is going away (ring_cancel_pending). */
+static void call_cancel(struct pending_call *pc)
+{
+	struct ep_call *call = (struct ep_call *)pc;
+
+	if (call->state == EP_QUEUED) {
+		unlink_queued(call);
+		call_abort_transfer(call); /* its table is still whole */
+		call_free(call);
+		return;
+	}
+	/* Received: the server still holds its id; its RETURN will hear
+	 * that nobody listens. The params are not needed any more. */
+	call->state = EP_ORPHANED;
+	ledger_refund_kmem(call->caller, call->kmem);
+	call->kmem = 0;
+}
+
+/* Fails a call that never reached a server (or whose server is gone). */
+static void call_fail(struct ep_call *call, int error)
+{
+	if (call->state == EP_QUEUED) {
+		unlink_queued(call);
+		call_abort_transfer(call);
+	}
+	if (call->state != EP_ORPHANED)
+		pending_complete(&call->pc, error, NULL, 0, 0);
+	call_free(call);
+}
+
+/* ---- RECV -------------------------------------------------------------- */
+
+static void recv_cancel(struct pending_call *pc)
+{
+	struct ep_recv *r = (struct ep_recv *)pc;
+	struct endpoint *ep = r->ep;
+
+	for (struct ep_recv **pp = &ep->receivers; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			if (ep->receivers_tail == &r->next)
+				ep->receivers_tail = pp;
+			break;
+		}
+	}
+	kfree(r);
+	ep_put(ep);
+}
+
+static uint32_t delivery_size(const struct ep_call *call)
+{
+	return capos_recv_params_offset((uint16_t)call->tx.count) +
+	       call->params_len;
+}
+
+static void on_copy(void *ctx, void *object)
+{
+	(void)ctx;
+	kobject_get(object);
+}
+
+/*
+ * Hands `call` to the RECV `r` of thread t (both already unlinked).
+ * Returns 0 (the RECV is complete, the call in flight), or an error for
+ * the RECV alone (the call is untouched and goes back to the queue:
+ * CAPOS_E_BUFFER_TOO_SMALL, CAPOS_E_BAD_POINTER), or CAPOS_E_QUOTA for
+ * the call (the server's table cannot take its caps: the caller hears
+ * it, the RECV stays).
+ */
+static int deliver(struct ep_call *call, struct pending_call *r)
+{
+	struct process *server = r->thread->proc;
+	const struct xfer_ops ops = {.on_copy = on_copy};
+	uint32_t need = delivery_size(call);
+	struct capos_recv_header *h;
+	capos_cap_t ids[CAPOS_XFER_MAX];
+	uint8_t *buf;
+
+	if (need > r->result_cap) {
+		r->needed = need;
+		return CAPOS_E_BUFFER_TOO_SMALL;
+	}
+	if (!as_check_user(&server->as, r->result_addr, need, true))
+		return CAPOS_E_BAD_POINTER;
+	buf = kzalloc(need);
+	if (!buf)
+		return CAPOS_E_BAD_POINTER; /* the RECV fails; call waits */
+	if (xfer_prepare_receive(&call->tx, &server->caps) != 0) {
+		kfree(buf);
+		return CAPOS_E_QUOTA;
+	}
+	xfer_commit(&call->tx, &ops, ids);
+	hold_copies(&call->tx, false);
+	h = (struct capos_recv_header *)buf;
+	h->call_id = call->call_id = ++call->ep->next_call_id;
+	h->method = call->method;
+	h->caps = (uint16_t)call->tx.count;
+	h->interface_id = call->ep->interface_id;
+	memcpy(h->session, call->session, sizeof(h->session));
+	h->params_len = call->params_len;
+	memcpy(buf + sizeof(*h), ids, 4 * call->tx.count);
+	memcpy(buf + capos_recv_params_offset(h->caps), call->params,
+	       call->params_len);
+	pending_complete_full(r, (int)need, buf, need, 0, call->call_id, 0);
+	kfree(buf);
+	call->state = EP_RECEIVED;
+	call->next = call->ep->inflight;
+	call->ep->inflight = call;
+	return 0;
+}
+
+/* Pairs queued calls with waiting receivers while both exist. */
+static void match(struct endpoint *ep)
+{
+	while (ep->queue && ep->receivers) {
+		struct ep_call *call = ep->queue;
+		struct ep_recv *r = ep->receivers;
+		int rc;
+
+		ep->queue = call->next;
+		if (!ep->queue)
+			ep->queue_tail = &ep->queue;
+		ep->queued--;
+		ledger_refund(&call->caller->ledger, LEDGER_ENDPOINT_QUEUE, 1);
+		ep->receivers = r->next;
+		if (!ep->receivers)
+			ep->receivers_tail = &ep->receivers;
+		rc = deliver(call, &r->pc);
+		if (rc == CAPOS_E_QUOTA) {
+			/* The call cannot be delivered anywhere in this server;
+			 * the caller's caps are rolled back. */
+			call->state = EP_RECEIVED; /* off the queue already */
+			call_abort_transfer(call);
+			pending_complete(&call->pc, CAPOS_E_TRANSFER_REFUSED,
+			                 NULL, 0, 0);
+			call_free(call);
+			/* r waits on: back at the head. */
+			r->next = ep->receivers;
+			ep->receivers = r;
+			if (!r->next)
+				ep->receivers_tail = &r->next;
+			continue;
+		}
+		if (rc) {
+			/* The RECV failed; the call goes back to the head. */
+			call->next = ep->queue;
+			ep->queue = call;
+			if (!call->next)
+				ep->queue_tail = &call->next;
+			ep->queued++;
+			ledger_charge(&call->caller->ledger,
+			              LEDGER_ENDPOINT_QUEUE, 1);
+			pending_complete_full(&r->pc, rc, NULL, 0, 0, 0, 0);
+		}
+		kfree(r);
+		ep_put(ep);
+	}
+}
+
+static struct ep_facet *facet_of(struct kobject *o, bool server)
+{
+	if (o->ops != (server ? &server_ops : &client_ops))
+		return NULL;
+	return (struct ep_facet *)o;
+}
+
+int endpoint_recv(struct thread *t, const struct capos_sqe *s)
+{
+	struct kobject *o;
+	struct ep_facet *f;
+	struct ep_recv *r;
+	int rc = process_cap_lookup(t->proc, s->cap, &o);
+
+	if (rc)
+		return rc;
+	f = facet_of(o, true);
+	if (!f)
+		return CAPOS_E_NOT_ALLOWED;
+	if (s->params_len || s->params_addr || s->xfer_count || s->xfer_addr ||
+	    s->call_id || s->method)
+		return CAPOS_E_BAD_SQE;
+	if (s->result_len > CAPOS_MSG_MAX + 4096)
+		return CAPOS_E_TOO_LARGE;
+	if (!as_check_user(&t->proc->as, s->result_addr, s->result_len, true))
+		return CAPOS_E_BAD_POINTER;
+	r = kzalloc(sizeof(*r));
+	if (!r)
+		return CAPOS_E_QUOTA;
+	r->ep = f->ep;
+	f->ep->refs++;
+	pending_init(&r->pc, t, s->user_data, s->result_addr, s->result_len,
+	             recv_cancel);
+	*f->ep->receivers_tail = r;
+	f->ep->receivers_tail = &r->next;
+	match(f->ep);
+	return CALL_PENDING;
+}
+
+/* ---- RETURN ------------------------------------------------------------ */
+
+static struct ep_call *find_inflight(struct endpoint *ep, uint32_t id)
+{
+	for (struct ep_call *c = ep->inflight; c; c = c->next) {
+		if (c->call_id == id)
+			return c;
+	}
+	return NULL;
+}
+
+/* Completes the caller's CALL with the results message and caps. */
+static int answer(struct ep_call *call, struct thread *server,
+                  const uint8_t *msg, uint32_t len, uint32_t flags,
+                  const struct capos_sqe *s, const struct capos_xfer *xfer)
+{
+	struct process *caller = call->pc.thread->proc;
+	const struct xfer_ops ops = {.on_copy = on_copy};
+	struct cap_xfer_key key = {
+	    .sender = (uint64_t)server->proc->pid << 32 | server->tid,
+	    .seq = server->sqe_seq,
+	};
+	uint32_t off = (len + 7) & ~7u, need = off + 4 * s->xfer_count;
+	struct xfer_txn tx;
+	uint8_t *buf;
+	int rc;
+
+	if (need > call->pc.result_cap) {
+		call->pc.needed = need;
+		pending_complete_full(&call->pc, CAPOS_E_BUFFER_TOO_SMALL, NULL,
+		                      0, 0, 0, 0);
+		return 0;
+	}
+	if (!as_check_user(&caller->as, call->pc.result_addr, need, true)) {
+		pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL, 0, 0);
+		return 0;
+	}
+	buf = kzalloc(need ? need : 8);
+	if (!buf)
+		return CAPOS_E_QUOTA;
+	rc = xfer_prepare(&tx, &server->proc->caps, &caller->caps, &key, xfer,
+	                  s->xfer_count);
+	if (rc) {
+		kfree(buf);
+		return rc; /* the server keeps its caps and the call */
+	}
+	xfer_commit(&tx, &ops, (capos_cap_t *)(buf + off));
+	memcpy(buf, msg, len);
+	pending_complete_full(
+	    &call->pc, (int)len, buf, need,
+	    (flags & CAPOS_RETURN_EXCEPTION) ? CAPOS_CQE_EXCEPTION : 0, 0,
+	    (uint16_t)s->xfer_count);
+	kfree(buf);
+	return 0;
+}
+
+int endpoint_return(struct thread *t, const struct capos_sqe *s,
+                    const uint8_t *msg, uint32_t len,
+                    const struct capos_xfer *xfer)
+{
+	struct kobject *o;
+	struct ep_facet *f;
+	struct ep_call *call;
+	int rc = process_cap_lookup(t->proc, s->cap, &o);
+
+	if (rc)
+		return rc;
+	f = facet_of(o, true);
+	if (!f)
+		return CAPOS_E_NOT_ALLOWED;
+	call = find_inflight(f->ep, s->call_id);
+	if (!call)
+		return CAPOS_E_BAD_SQE;
+	if (call->state == EP_ORPHANED) {
+		unlink_inflight(call);
+		call_free(call);
+		return CAPOS_E_PEER_CLOSED;
+	}
+	rc = answer(call, t, msg, len, s->flags, s, xfer);
+	if (rc)
+		return rc;
+	unlink_inflight(call);
+	call_free(call);
+	return 0;
+}
+
+/* ---- CALL on a client facet -------------------------------------------- */
+
+static int client_call(struct kobject *o, struct call *c)
+{
+	struct endpoint *ep = ((struct ep_facet *)o)->ep;
+	struct process *p = c->caller->proc;
+	struct ep_call *call;
+	uint64_t size = sizeof(*call) + c->params_len;
+	int rc;
+
+	if (ep->closed)
+		return CAPOS_E_PEER_CLOSED;
+	if (ep->queued >= EP_QUEUE_MAX && !ep->receivers)
+		return call_exception(c, CAPEX_OVERLOADED,
+		                      "the endpoint's queue is full");
+	if (ledger_charge(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1))
+		return CAPOS_E_QUOTA;
+	if (ledger_charge_kmem(p, size)) {
+		ledger_refund(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1);
+		return CAPOS_E_QUOTA;
+	}
+	call = kzalloc(size);
+	if (!call) {
+		rc = CAPOS_E_QUOTA;
+		goto refund;
+	}
+	rc = xfer_prepare_send(&call->tx, &p->caps, &c->xfer_key, c->xfer,
+	                       c->nxfer);
+	if (rc) {
+		kfree(call);
+		goto refund;
+	}
+	hold_copies(&call->tx, true);
+	call->ep = ep;
+	ep->refs++;
+	call->caller = p;
+	process_get(p);
+	call->kmem = size;
+	call->method = c->method;
+	call->params_len = c->params_len;
+	memcpy(call->params, c->params, c->params_len);
+	session_ref(ep, p->session, call->session);
+	call_make_pending(c, &call->pc, call_cancel);
+	call->state = EP_QUEUED;
+	*ep->queue_tail = call;
+	ep->queue_tail = &call->next;
+	ep->queued++;
+	match(ep);
+	return CALL_PENDING;
+refund:
+	ledger_refund_kmem(p, size);
+	ledger_refund(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1);
+	return rc;
+}
+
+static int server_call(struct kobject *o, struct call *c)
+{
+	(void)o;
+	(void)c;
+	return CAPOS_E_NOT_ALLOWED; /* a server facet takes RECV/RETURN */
+}
+
+/* ---- closing ----------------------------------------------------------- */
+
+static void endpoint_close(struct endpoint *ep)
+{
+	ep->closed = true;
+	while (ep->queue)
+		call_fail(ep->queue, CAPOS_E_PEER_CLOSED);
+	while (ep->inflight) {
+		struct ep_call *call = ep->inflight;
+
+		ep->inflight = call->next;
+		if (call->state != EP_ORPHANED)
+			pending_complete(&call->pc, CAPOS_E_PEER_CLOSED, NULL,
+			                 0, 0);
+		call_free(call);
+	}
+	while (ep->receivers) {
+		struct ep_recv *r = ep->receivers;
+
+		ep->receivers = r->next;
+		pending_complete(&r->pc, CAPOS_E_PEER_CLOSED, NULL, 0, 0);
+		kfree(r);
+		ep_put(ep);
+	}
+	ep->receivers_tail = &ep->receivers;
+}
+
+static void facet_destroy(struct kobject *o)
+{
+	struct ep_facet *f = (struct ep_facet *)o;
+	struct endpoint *ep = f->ep;
+	uint64_t irq = arch_irq_save();
+
+	if (o->ops == &server_ops && --ep->servers == 0)
+		endpoint_close(ep);
+	ledger_refund_kmem(ep->charged, sizeof(*f));
+	kfree(f);
+	ep_put(ep);
+	arch_irq_restore(irq);
+}
+
+static const struct kobject_ops server_ops = {
+    .name = "Endpoint",
+    .interface_id = CAPOS_ENDPOINT_INTERFACE_ID,
+    .xfer_allow = CAPOS_XFER_ALLOW_MOVE,
+    .call = server_call,
+    .destroy = facet_destroy,
+};
+
+static const struct kobject_ops client_ops = {
+    .name = "ClientEndpoint",
+    .interface_id = CAPOS_CLIENT_ENDPOINT_INTERFACE_ID,
+    .xfer_allow = CAPOS_XFER_ALLOW_COPY | CAPOS_XFER_ALLOW_MOVE,
+    .takes_transfers = true,
+    .call = client_call,
+    .destroy = facet_destroy,
+};
+
+static struct kobject *new_facet(struct endpoint *ep, bool server)
+{
+	struct ep_facet *f = kzalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->obj =
+	    (struct kobject){.ops = server ? &server_ops : &client_ops,
+	                     .refs = 1,
+	                     .interface_id = server ? 0 : ep->interface_id};
+	f->ep = ep;
+	ep->refs++;
+	if (server)
+		ep->servers++;
+	return &f->obj;
+}
+
+int endpoint_create(struct process *owner, uint64_t interface_id,
+                    struct kobject **server, struct kobject **client)
+{
+	uint64_t size = sizeof(struct endpoint) + 2 * sizeof(struct ep_facet);
+	struct endpoint *ep;
+
+	if (ledger_charge_kmem(owner, size))
+		return CAPOS_E_QUOTA;
+	ep = kzalloc(sizeof(*ep));
+	if (!ep) {
+		ledger_refund_kmem(owner, size);
+		return CAPOS_E_QUOTA;
+	}
+	ep->refs = 1; /* dropped below, once the facets hold it */
+	ep->interface_id = interface_id;
+	ep->id = next_endpoint_id++;
+	ep->charged = owner;
+	process_get(owner);
+	ep->queue_tail = &ep->queue;
+	ep->receivers_tail = &ep->receivers;
+	*server = new_facet(ep, true);
+	*client = *server ? new_facet(ep, false) : NULL;
+	if (!*client) {
+		if (*server)
+			kobject_put(*server);
+		else
+			ledger_refund_kmem(owner, sizeof(struct ep_facet));
+		ledger_refund_kmem(owner, sizeof(struct ep_facet));
+		ep_put(ep);
+		return CAPOS_E_QUOTA;
+	}
+	ep_put(ep);
+	return 0;
+}
