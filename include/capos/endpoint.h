@@ -18,8 +18,12 @@
  * next 8-byte boundary (CQE.caps of them), exactly like a kernel object's
  * result capabilities. With flag CAPOS_RETURN_EXCEPTION the message is a
  * CapException and the caller's CQE has CAPOS_CQE_EXCEPTION. RETURN's
- * own CQE: 0, or an error (CAPOS_E_PEER_CLOSED: the caller is gone and
- * nothing was transferred).
+ * own CQE: 0, or an error: CAPOS_E_PEER_CLOSED (the caller is gone),
+ * CAPOS_E_BUFFER_TOO_SMALL or CAPOS_E_BAD_POINTER (the caller's result
+ * buffer could not take the answer: the caller's CALL ends with the same
+ * error) — in each case nothing was transferred and the call is over;
+ * any other error (a bad descriptor, ...) leaves the call waiting for
+ * another RETURN.
  */
 #ifndef CAPOS_ENDPOINT_H
 #define CAPOS_ENDPOINT_H

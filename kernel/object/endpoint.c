@@ -391,11 +391,16 @@ static struct ep_call *find_inflight(struct endpoint *ep, uint32_t id)
 	return NULL;
 }
 
-/* Completes the caller's CALL with the results message and caps. */
+/* Completes the caller's CALL with the results message and caps.
+ * Returns 0 (*over set); an error with *over set (the call ended with
+ * that error: the caller's buffer could not take the answer, nothing
+ * was transferred); or an error with *over clear (for the RETURN alone:
+ * the call stays in flight and the server keeps its caps). */
 static int answer(struct ep_call *call, struct thread *server,
-                  const uint8_t *msg, uint32_t len, uint32_t flags,
-                  const struct capos_sqe *s, const struct capos_xfer *xfer)
+                  const uint8_t *msg, uint32_t len, const struct capos_sqe *s,
+                  const struct capos_xfer *xfer, bool *over)
 {
+	uint32_t flags = s->flags;
 	struct process *caller = call->pc.thread->proc;
 	const struct xfer_ops ops = {.on_copy = on_copy};
 	struct cap_xfer_key key = {
@@ -407,15 +412,19 @@ static int answer(struct ep_call *call, struct thread *server,
 	uint8_t *buf;
 	int rc;
 
+	/* The caller's buffer cannot take the answer: the call ends with
+	 * that error, and the server hears it too (its caps stay). */
 	if (need > call->pc.result_cap) {
 		call->pc.needed = need;
 		pending_complete_full(&call->pc, CAPOS_E_BUFFER_TOO_SMALL, NULL,
 		                      0, 0, 0, 0);
-		return 0;
+		*over = true;
+		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
 	if (!as_check_user(&caller->as, call->pc.result_addr, need, true)) {
 		pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL, 0, 0);
-		return 0;
+		*over = true;
+		return CAPOS_E_BAD_POINTER;
 	}
 	buf = kzalloc(need ? need : 8);
 	if (!buf)
@@ -433,6 +442,7 @@ static int answer(struct ep_call *call, struct thread *server,
 	    (flags & CAPOS_RETURN_EXCEPTION) ? CAPOS_CQE_EXCEPTION : 0, 0,
 	    (uint16_t)s->xfer_count);
 	kfree(buf);
+	*over = true;
 	return 0;
 }
 
@@ -443,6 +453,7 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
 	struct kobject *o;
 	struct ep_facet *f;
 	struct ep_call *call;
+	bool over = false;
 	int rc = process_cap_lookup(t->proc, s->cap, &o);
 
 	if (rc)
@@ -458,12 +469,12 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
 		call_free(call);
 		return CAPOS_E_PEER_CLOSED;
 	}
-	rc = answer(call, t, msg, len, s->flags, s, xfer);
-	if (rc)
-		return rc;
-	unlink_inflight(call);
-	call_free(call);
-	return 0;
+	rc = answer(call, t, msg, len, s, xfer, &over);
+	if (over) {
+		unlink_inflight(call);
+		call_free(call);
+	}
+	return rc;
 }
 
 /* ---- CALL on a client facet -------------------------------------------- */

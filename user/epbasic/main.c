@@ -199,8 +199,8 @@ static void test_small_result(capos_cap_t s, capos_cap_t c)
 	if (!check(rc > 0, "receive a call with an 8-byte result buffer"))
 		return;
 	rc = ep_return(s, rq.call_id, ep_recv_params(rbuf), n, 0, NULL, 0);
-	check(rc == 0,
-	      "RETURN into a too small buffer is RETURN's success "
+	check(rc == CAPOS_E_BUFFER_TOO_SMALL,
+	      "RETURN into a too small buffer tells the server too "
 	      "(%s)",
 	      err_name(rc));
 	rc = rt_wait(cud, &cq);
