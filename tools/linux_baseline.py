@@ -66,12 +66,13 @@ PAIRS = [
     ("nop_roundtrip", "linux_io_uring_nop", "ring NOP vs io_uring NOP"),
     ("nop_batch16_per_nop", "linux_io_uring_nop_batch16_per_nop",
      "NOP in batch of 16 vs io_uring batch of 16"),
-    ("endpoint_roundtrip", "linux_pipe_roundtrip",
+    ("ep_roundtrip_empty", "linux_pipe_roundtrip",
      "endpoint round trip vs pipe ping-pong"),
-    ("endpoint_roundtrip", "linux_futex_roundtrip",
+    ("ep_roundtrip_empty", "linux_futex_roundtrip",
      "endpoint round trip vs futex ping-pong"),
     ("spawn_to_exit", "linux_fork_exit_wait", "spawn-to-exit vs fork+exit+wait"),
-    ("spawn_to_exit", "linux_fork_exec_wait", "spawn-to-exit vs fork+exec+wait"),
+    ("spawner_spawn_to_exit", "linux_fork_exec_wait",
+     "ProcessSpawner spawn-to-exit vs fork+exec+wait"),
 ]
 
 
