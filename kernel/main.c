@@ -125,6 +125,7 @@ static const struct proc_grant kernel_sources[] = {
     {"boot", &boot_package_object},
     {"spawner", &process_spawner_object},
     {"endpoints", &endpoint_factory_object},
+    {"threads", &thread_spawner_object},
     {"vm", &virtual_memory_object},
     {"caps", &capability_manager_object},
 };
@@ -284,6 +285,8 @@ static struct kobject *kernel_source(uint16_t source)
 		return &process_spawner_object;
 	case MANIFEST_KSRC_ENDPOINT_FACTORY:
 		return &endpoint_factory_object;
+	case MANIFEST_KSRC_THREAD_SPAWNER:
+		return &thread_spawner_object;
 	case MANIFEST_KSRC_CAPABILITY_MANAGER:
 		return &capability_manager_object;
 	}

@@ -26,8 +26,9 @@ enum capos_error {
 	CAPOS_E_BAD_SYSCALL = -14,      /* system call number not 0 or 1 */
 	CAPOS_E_BAD_MESSAGE = -15,      /* params are not a valid message */
 	CAPOS_E_INTERRUPTED = -16,      /* the thread is being torn down */
+	CAPOS_E_CHANGED = -17,          /* PARK: the word held another value */
 };
 
-#define CAPOS_ERROR_MIN CAPOS_E_INTERRUPTED
+#define CAPOS_ERROR_MIN CAPOS_E_CHANGED
 
 #endif

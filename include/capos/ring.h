@@ -25,6 +25,26 @@
 #define CAPOS_OP_PARK    5
 #define CAPOS_OP_UNPARK  6
 
+/*
+ * PARK and UNPARK (futex style, docs/threads.md). The word is named by its
+ * physical frame and offset, so threads of processes sharing memory can
+ * park on one word.
+ *  PARK    params_addr = address of a 32-bit word (4-byte aligned, mapped
+ *          in the caller), params_len = the value the caller expects in
+ *          it, result_addr = timeout in ns (0: none). If the word holds
+ *          another value the SQE completes at once with CAPOS_E_CHANGED;
+ *          otherwise when an UNPARK wakes it (result 0) or the timeout
+ *          passes (CAPOS_E_TIMED_OUT). The check and the sleep are one
+ *          step: an UNPARK after the check always finds the parked SQE.
+ *  UNPARK  params_addr = the word, params_len = how many to wake at most
+ *          (CAPOS_UNPARK_ALL: every one); completes at once with the
+ *          number woken, oldest first.
+ * Every other field (cap, method, result_len, call_id, xfer_*; result_addr
+ * for UNPARK) must be 0: CAPOS_E_BAD_SQE. A word not mapped readable:
+ * CAPOS_E_BAD_POINTER; not aligned: CAPOS_E_BAD_SQE.
+ */
+#define CAPOS_UNPARK_ALL 0xFFFFFFFFu
+
 /* CQE flags. */
 #define CAPOS_CQE_EXCEPTION 0x1 /* the result buffer holds a CapException */
 

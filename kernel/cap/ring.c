@@ -19,6 +19,7 @@
 #include <kernel/arch.h>
 #include <kernel/call.h>
 #include <kernel/endpoint.h>
+#include <kernel/park.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
@@ -332,8 +333,12 @@ static void process_sqe(struct thread *t, const struct capos_sqe *s)
 		rc = do_return(t, s);
 		break;
 	case CAPOS_OP_PARK:
+		rc = park_submit(t, s);
+		if (rc == CALL_PENDING)
+			return;
+		break;
 	case CAPOS_OP_UNPARK:
-		rc = CAPOS_E_NOT_SUPPORTED;
+		rc = unpark_submit(t, s);
 		break;
 	default:
 		rc = CAPOS_E_BAD_SQE;

@@ -14,6 +14,7 @@
 #include <transfer.h>
 #include <kernel/arch.h>
 #include <kernel/kobject.h>
+#include <kernel/objects.h>
 #include <kernel/loader.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
@@ -108,38 +109,68 @@ static void user_thread_start(void *arg)
 	struct thread *t = current_thread();
 
 	(void)arg;
-	arch_enter_user(t->proc->entry, USER_STACK_TOP, t->ring_user, t->tid,
-	                USER_CAPSET_ADDR);
+	arch_enter_user(t->user_entry, t->user_stack, t->ring_user, t->tid,
+	                t->user_arg);
 }
 
-/* Creates a user thread of p with its own ring page, charged to p's
- * threads and kernel memory first. */
-struct thread *process_add_thread(struct process *p, int *err)
+/* A free ring page slot of p, or -1 (as many threads as slots). */
+static int ring_slot_take(struct process *p)
+{
+	for (int i = 0; i < PROC_RING_SLOTS; i++) {
+		uint64_t bit = 1ull << (i % 64);
+
+		if (!(p->ring_slots_used[i / 64] & bit)) {
+			p->ring_slots_used[i / 64] |= bit;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void ring_slot_give(struct process *p, uint32_t slot)
+{
+	p->ring_slots_used[slot / 64] &= ~(1ull << (slot % 64));
+}
+
+struct thread *process_add_thread(struct process *p, uint64_t entry,
+                                  uint64_t stack, uint64_t arg, int *err)
 {
 	struct thread *t;
 	uint64_t ring_va;
 	void *kview;
+	int slot;
 
 	*err = CAPOS_E_QUOTA;
 	if (ledger_charge(&p->ledger, LEDGER_THREADS, 1))
 		return NULL;
 	if (ledger_charge_kmem(p, THREAD_KMEM))
 		goto refund_thread;
+	slot = ring_slot_take(p);
+	if (slot < 0)
+		goto refund_kmem;
 	t = thread_create_kernel(user_thread_start, NULL);
 	if (!t)
-		goto refund_kmem;
-	ring_va = USER_RING_BASE + (uint64_t)p->ring_slots++ * PAGE_SIZE;
+		goto give_slot;
+	ring_va = USER_RING_BASE + (uint64_t)slot * PAGE_SIZE;
 	*err = process_map_fresh(p, ring_va, 1, VM_WRITE, &kview);
 	if (*err) {
+		as_unmap(&p->as, ring_va); /* if mapped before failing */
 		thread_free(t);
-		goto refund_kmem;
+		goto give_slot;
 	}
 	t->proc = p;
+	t->user_entry = entry;
+	t->user_stack = stack;
+	t->user_arg = arg;
+	t->ring_slot = (uint32_t)slot;
+	t->exit_code = -1;
 	ring_init(t, kview, ring_va);
 	t->proc_next = p->threads;
 	p->threads = t;
 	p->nthreads++;
 	return t;
+give_slot:
+	ring_slot_give(p, (uint32_t)slot);
 refund_kmem:
 	ledger_refund_kmem(p, THREAD_KMEM);
 refund_thread:
@@ -474,7 +505,10 @@ int process_start_prepare(struct process *p, const struct capset_desc *entries,
 
 	if (err)
 		return err;
-	return process_add_thread(p, &err) ? 0 : err;
+	return process_add_thread(p, p->entry, USER_STACK_TOP, USER_CAPSET_ADDR,
+	                          &err)
+	           ? 0
+	           : err;
 }
 
 void process_start_commit(struct process *p)
@@ -576,12 +610,18 @@ void thread_exit_current(void)
 
 	arch_irq_disable();
 	ring_cancel_pending(t);
+	thread_handle_exited(t);
 	for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->proc_next) {
 		if (*pp == t) {
 			*pp = t->proc_next;
 			break;
 		}
 	}
+	/* Its ring page goes now: a long-lived process may make and end
+	 * any number of threads. */
+	as_unmap(&p->as, t->ring_user);
+	ring_slot_give(p, t->ring_slot);
+	t->ring = NULL;
 	t->proc = NULL;
 	/* The scheduler frees the stack we stand on once we are off it. */
 	KASSERT(ledger_refund(&p->ledger, LEDGER_THREADS, 1) == 0);

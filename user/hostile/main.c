@@ -65,7 +65,7 @@ static void expect(const char *name, struct capos_sqe sqe, int want)
 static uint8_t params[64] __attribute__((aligned(8)));
 static uint32_t params_len;
 static uint8_t result[256] __attribute__((aligned(8)));
-static const uint8_t read_only[64] = {1};
+static const uint8_t read_only[64] __attribute__((aligned(8))) = {1};
 
 static struct capos_sqe call(capos_cap_t cap, uint16_t method)
 {
@@ -246,9 +246,32 @@ int main(void)
 	       (struct capos_sqe){
 	           .opcode = CAPOS_OP_RETURN, .cap = timer, .flags = 0x80},
 	       CAPOS_E_BAD_SQE);
-	expect("PARK not supported yet",
-	       (struct capos_sqe){.opcode = CAPOS_OP_PARK},
-	       CAPOS_E_NOT_SUPPORTED);
+	expect("PARK on address 0", (struct capos_sqe){.opcode = CAPOS_OP_PARK},
+	       CAPOS_E_BAD_POINTER);
+	expect("PARK on an unaligned word",
+	       (struct capos_sqe){.opcode = CAPOS_OP_PARK,
+	                          .params_addr = (uint64_t)read_only + 1},
+	       CAPOS_E_BAD_SQE);
+	expect("PARK on a kernel address",
+	       (struct capos_sqe){.opcode = CAPOS_OP_PARK,
+	                          .params_addr = 0xFFFFFFFF80000000ull},
+	       CAPOS_E_BAD_POINTER);
+	expect("PARK with a cap set",
+	       (struct capos_sqe){.opcode = CAPOS_OP_PARK,
+	                          .cap = timer,
+	                          .params_addr = (uint64_t)read_only},
+	       CAPOS_E_BAD_SQE);
+	expect("UNPARK with a timeout set",
+	       (struct capos_sqe){.opcode = CAPOS_OP_UNPARK,
+	                          .params_addr = (uint64_t)read_only,
+	                          .params_len = 1,
+	                          .result_addr = 5},
+	       CAPOS_E_BAD_SQE);
+	expect("UNPARK with nobody parked wakes 0",
+	       (struct capos_sqe){.opcode = CAPOS_OP_UNPARK,
+	                          .params_addr = (uint64_t)read_only,
+	                          .params_len = CAPOS_UNPARK_ALL},
+	       0);
 	expect("RELEASE of CapId 0",
 	       (struct capos_sqe){.opcode = CAPOS_OP_RELEASE}, CAPOS_E_BAD_CAP);
 	report("unknown system call number",

@@ -1,11 +1,19 @@
 /*
  * clients.c - typed clients for Console and Timer: build the params
  * message, make the call, read the results.
+ *
+ * Console messages can be as large as a whole message (64 KiB), too much
+ * for a thread's stack, so they are built in static buffers that one
+ * thread at a time may use (console_lock, read_lock).
  */
 #include <string.h>
 #include <capnp/capnp.h>
 #include <capos.capnp.h>
 #include <capos/rt.h>
+#include <capos/rt_thread.h>
+
+static struct rt_mutex console_lock = RT_MUTEX_INIT;
+static struct rt_mutex read_lock = RT_MUTEX_INIT;
 
 #define SMALL_RESULT 64
 
@@ -36,37 +44,41 @@ static int call_msg(capos_cap_t cap, uint16_t method, struct capnp_builder *b,
 
 /* The Console and Timer clients use the generated stubs
  * (gen/capos.capnp.h): encode the params, call, decode the results. */
-int rt_console_write(capos_cap_t console, const void *data, uint32_t len)
+static uint8_t console_arena[CAPOS_MSG_MAX]; /* under console_lock */
+
+/* Console.write or writeLine of data[0..len). */
+static int console_put(capos_cap_t console, uint16_t method, const void *data,
+                       uint32_t len)
 {
-	static uint8_t arena[CAPOS_MSG_MAX];
 	uint8_t res[SMALL_RESULT];
 	const uint8_t *msg;
 	size_t n;
 	int rc;
 
-	if (capos_console_write_encode_params(arena, sizeof(arena), data, len,
-	                                      &msg, &n) != CAPNP_OK)
-		return CAPOS_E_TOO_LARGE;
-	rc = call_bytes(console, CAPOS_CONSOLE_METHOD_WRITE, msg, n, res,
-	                sizeof(res));
+	rt_mutex_lock(&console_lock);
+	rc = method == CAPOS_CONSOLE_METHOD_WRITE
+	         ? capos_console_write_encode_params(console_arena,
+	                                             sizeof(console_arena),
+	                                             data, len, &msg, &n)
+	         : capos_console_write_line_encode_params(console_arena,
+	                                                  sizeof(console_arena),
+	                                                  data, len, &msg, &n);
+	rc = rc != CAPNP_OK
+	         ? CAPOS_E_TOO_LARGE
+	         : call_bytes(console, method, msg, n, res, sizeof(res));
+	rt_mutex_unlock(&console_lock);
 	return rc < 0 ? rc : 0;
+}
+
+int rt_console_write(capos_cap_t console, const void *data, uint32_t len)
+{
+	return console_put(console, CAPOS_CONSOLE_METHOD_WRITE, data, len);
 }
 
 int rt_console_write_line(capos_cap_t console, const char *text)
 {
-	static uint8_t arena[CAPOS_MSG_MAX];
-	uint8_t res[SMALL_RESULT];
-	const uint8_t *msg;
-	size_t n;
-	int rc;
-
-	if (capos_console_write_line_encode_params(arena, sizeof(arena), text,
-	                                           (uint32_t)strlen(text), &msg,
-	                                           &n) != CAPNP_OK)
-		return CAPOS_E_TOO_LARGE;
-	rc = call_bytes(console, CAPOS_CONSOLE_METHOD_WRITE_LINE, msg, n, res,
-	                sizeof(res));
-	return rc < 0 ? rc : 0;
+	return console_put(console, CAPOS_CONSOLE_METHOD_WRITE_LINE, text,
+	                   (uint32_t)strlen(text));
 }
 
 int rt_console_read(capos_cap_t console, void *buf, uint32_t max)
@@ -85,15 +97,21 @@ int rt_console_read(capos_cap_t console, void *buf, uint32_t max)
 	if (capos_console_read_encode_params(arena, sizeof(arena), max, &msg,
 	                                     &n) != CAPNP_OK)
 		return CAPOS_E_TOO_LARGE;
+	/* The static buffer: one reader at a time. Its own lock, as a read
+	 * may wait long and writers should not wait with it. */
+	rt_mutex_lock(&read_lock);
 	rc = call_bytes(console, CAPOS_CONSOLE_METHOD_READ, msg, n, res,
 	                sizeof(res));
-	if (rc < 0)
-		return rc;
-	if (capos_console_read_decode_results(res, (size_t)rc, &m, &r) ||
-	    capos_console_read_results_get_data(&r, &d, &got) || got > max)
-		return CAPOS_E_BAD_MESSAGE;
-	memcpy(buf, d, got);
-	return (int)got;
+	if (rc >= 0 &&
+	    (capos_console_read_decode_results(res, (size_t)rc, &m, &r) ||
+	     capos_console_read_results_get_data(&r, &d, &got) || got > max))
+		rc = CAPOS_E_BAD_MESSAGE;
+	if (rc >= 0) {
+		memcpy(buf, d, got);
+		rc = (int)got;
+	}
+	rt_mutex_unlock(&read_lock);
+	return rc;
 }
 
 int rt_timer_now(capos_cap_t timer, uint64_t *ns)

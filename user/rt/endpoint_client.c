@@ -12,8 +12,6 @@
 
 #define CREATE_RESULT 256 /* results (24) + two CapIds, or a CapException */
 
-static struct rt_exception last_exception;
-
 int rt_exception_decode(const void *result, uint32_t len,
                         struct rt_exception *ex)
 {
@@ -35,14 +33,15 @@ int rt_exception_decode(const void *result, uint32_t len,
 	return 0;
 }
 
+/* Each thread keeps its own last exception, as errno would be. */
 void rt_exception_note(const void *result, uint32_t len)
 {
-	rt_exception_decode(result, len, &last_exception);
+	rt_exception_decode(result, len, &rt_self()->exception);
 }
 
 const struct rt_exception *rt_exception_last(void)
 {
-	return &last_exception;
+	return &rt_self()->exception;
 }
 
 int rt_result_cap(const void *result, uint32_t result_size,

@@ -11,11 +11,15 @@
  * into ThreadControl.setTlsBase), runs constructors, calls main and exits
  * with its return value.
  *
+ * FS then holds musl's thread pointer, not the runtime's struct rt_thread:
+ * a musl program has one thread, the first (rt_thread_spawn refuses).
+ *
  * musl finds the TLS template through AT_PHDR, so the program headers must
  * be in memory: user-libc.ld loads them with the text, which also defines
  * __ehdr_start.
  */
 #include <capos/rt.h>
+#include "rt_private.h"
 
 /* Linux auxiliary vector entries musl reads. */
 enum {
@@ -88,9 +92,8 @@ void rt_libc_start(struct capos_ring *ring, uint64_t tid,
 	uint64_t phoff;
 	int rc;
 
-	rt_ring = ring;
-	rt_thread_id = tid;
-	rt_capset = capset;
+	rt_first_thread(ring, tid, capset);
+	rt_fs_foreign = 1; /* musl's TLS owns FS: no rt threads */
 	fill_random(random, tid);
 	__builtin_memcpy(&phoff, __ehdr_start + EHDR_PHOFF, sizeof(phoff));
 

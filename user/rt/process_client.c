@@ -8,6 +8,7 @@
 #include <capos/rt.h>
 #include <capos/rt_endpoint.h>
 #include <capos/rt_process.h>
+#include <capos/rt_thread.h>
 
 #define SPAWN_ARENA 2048
 /* Message (32 + 4 per export) + the handle's and the clients' CapIds. */
@@ -149,7 +150,7 @@ int rt_spawn_exports(capos_cap_t spawner, const char *name, const char *binary,
                      const struct rt_quotas *quotas, capos_cap_t *handle,
                      capos_cap_t *clients, char *why, uint32_t why_len)
 {
-	static uint8_t arena[SPAWN_ARENA] __attribute__((aligned(8)));
+	uint8_t arena[SPAWN_ARENA] __attribute__((aligned(8)));
 	uint8_t res[SPAWN_RESULT] __attribute__((aligned(8)));
 	struct capos_xfer xfer[CAPOS_XFER_MAX];
 	struct capos_cqe cqe;
@@ -266,7 +267,9 @@ int rt_process_wait_decode(const struct capos_cqe *cqe, const void *result,
 
 uint64_t rt_process_wait_submit(capos_cap_t handle, void *result)
 {
-	/* The params message of a method without params never changes. */
+	/* The params message of a method without params never changes;
+	 * the first caller of any thread builds it. */
+	static struct rt_mutex lock = RT_MUTEX_INIT;
 	static uint8_t arena[64] __attribute__((aligned(8)));
 	static const uint8_t *msg;
 	static size_t len;
@@ -278,9 +281,11 @@ uint64_t rt_process_wait_submit(capos_cap_t handle, void *result)
 	    .result_len = RT_WAIT_RESULT_SIZE,
 	};
 
+	rt_mutex_lock(&lock);
 	if (!msg)
 		capos_process_handle_wait_encode_params(arena, sizeof(arena),
 		                                        &msg, &len);
+	rt_mutex_unlock(&lock);
 	sqe.params_addr = (uint64_t)msg;
 	sqe.params_len = (uint32_t)len;
 	return rt_submit(&sqe);

@@ -1,38 +1,45 @@
 /*
- * ring_client.c - submitting SQEs and collecting CQEs by user_data.
+ * ring_client.c - submitting SQEs and collecting CQEs by user_data, on the
+ * calling thread's own ring.
  *
  * The kernel completes calls in any order (a sleep finishes after a later
- * now()), so completions read while waiting for another are parked in a
- * small table until their own waiter asks.
+ * now()), so completions read while waiting for another are held in a
+ * small per-thread table until their own waiter asks. A completion only
+ * ever lands on the ring of the thread that submitted it, so no thread
+ * touches another's ring or table.
  */
 #include <string.h>
 #include <capos/rt.h>
-
-#define PARKED_MAX 64
+#include "rt_private.h"
 
 struct capos_ring *rt_ring;
 uint64_t rt_thread_id;
 const struct capos_capset_header *rt_capset;
 
-static uint64_t next_user_data = 1;
-static struct capos_cqe parked[PARKED_MAX];
-static uint32_t nparked;
+struct rt_thread rt_main_thread = {.next_user_data = 1};
+int rt_fs_self;
+int rt_fs_foreign;
 
-uint64_t rt_submit(const struct capos_sqe *sqe)
+uint64_t rt_submit_on(struct rt_thread *t, const struct capos_sqe *sqe)
 {
-	struct capos_ring_header *h = &rt_ring->hdr;
+	struct capos_ring_header *h = &t->ring->hdr;
 	uint32_t tail = h->sq_tail;
 	struct capos_sqe *slot;
 
 	if (tail - __atomic_load_n(&h->sq_head, __ATOMIC_ACQUIRE) >=
 	    CAPOS_RING_SQ_ENTRIES)
 		return 0;
-	slot = &rt_ring->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
+	slot = &t->ring->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
 	*slot = *sqe;
 	if (!slot->user_data)
-		slot->user_data = next_user_data++;
+		slot->user_data = t->next_user_data++;
 	__atomic_store_n(&h->sq_tail, tail + 1, __ATOMIC_RELEASE);
 	return slot->user_data;
+}
+
+uint64_t rt_submit(const struct capos_sqe *sqe)
+{
+	return rt_submit_on(rt_self(), sqe);
 }
 
 long rt_flush(void)
@@ -40,50 +47,56 @@ long rt_flush(void)
 	return capos_cap_enter(0, 0);
 }
 
-/* Moves every posted CQE into the parked table. */
-static void drain(void)
+/* Moves every posted CQE into t's held table. */
+static void drain(struct rt_thread *t)
 {
-	struct capos_ring_header *h = &rt_ring->hdr;
+	struct capos_ring_header *h = &t->ring->hdr;
 	uint32_t head = h->cq_head;
 	uint32_t tail = __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE);
 
-	while (head != tail && nparked < PARKED_MAX) {
+	while (head != tail && t->nheld < RT_HELD_MAX) {
 		const struct capos_cqe *c =
-		    &rt_ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+		    &t->ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
 
 		/* Nobody waits for a deferred release: its CQE is dropped
-		 * here, or the parked table would fill with them. */
+		 * here, or the held table would fill with them. */
 		if (c->user_data != RT_USER_DATA_DISCARD)
-			parked[nparked++] = *c;
+			t->held[t->nheld++] = *c;
 		head++;
 	}
 	__atomic_store_n(&h->cq_head, head, __ATOMIC_RELEASE);
 }
 
-static bool take_parked(uint64_t user_data, struct capos_cqe *out)
+static bool take_held(struct rt_thread *t, uint64_t user_data,
+                      struct capos_cqe *out)
 {
-	for (uint32_t i = 0; i < nparked; i++) {
-		if (parked[i].user_data == user_data) {
-			*out = parked[i];
-			parked[i] = parked[--nparked];
+	for (uint32_t i = 0; i < t->nheld; i++) {
+		if (t->held[i].user_data == user_data) {
+			*out = t->held[i];
+			t->held[i] = t->held[--t->nheld];
 			return true;
 		}
 	}
 	return false;
 }
 
-int rt_wait(uint64_t user_data, struct capos_cqe *cqe)
+int rt_wait_on(struct rt_thread *t, uint64_t user_data, struct capos_cqe *cqe)
 {
 	for (;;) {
 		long rc;
 
-		drain();
-		if (take_parked(user_data, cqe))
+		drain(t);
+		if (take_held(t, user_data, cqe))
 			return 0;
 		rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
 		if (rc < 0)
 			return (int)rc;
 	}
+}
+
+int rt_wait(uint64_t user_data, struct capos_cqe *cqe)
+{
+	return rt_wait_on(rt_self(), user_data, cqe);
 }
 
 int rt_call(capos_cap_t cap, uint16_t method, const void *params,
@@ -138,26 +151,37 @@ capos_cap_t rt_capset_find(const char *name, uint64_t interface_id)
 	return CAPOS_CAP_NULL;
 }
 
+void rt_first_thread(struct capos_ring *ring, uint64_t tid,
+                     const struct capos_capset_header *capset)
+{
+	rt_ring = ring;
+	rt_thread_id = tid;
+	rt_capset = capset;
+	rt_main_thread.self = &rt_main_thread;
+	rt_main_thread.ring = ring;
+	rt_main_thread.tid = tid;
+}
+
 void rt_start(struct capos_ring *ring, uint64_t tid,
               const struct capos_capset_header *capset);
 
 void rt_start(struct capos_ring *ring, uint64_t tid,
               const struct capos_capset_header *capset)
 {
-	rt_ring = ring;
-	rt_thread_id = tid;
-	rt_capset = capset;
+	rt_first_thread(ring, tid, capset);
 	capos_exit(main());
 }
 
 int rt_wait_any(const uint64_t *user_data, uint32_t n, struct capos_cqe *cqe)
 {
+	struct rt_thread *t = rt_self();
+
 	for (;;) {
 		long rc;
 
-		drain();
+		drain(t);
 		for (uint32_t i = 0; i < n; i++) {
-			if (user_data[i] && take_parked(user_data[i], cqe))
+			if (user_data[i] && take_held(t, user_data[i], cqe))
 				return (int)i;
 		}
 		rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
@@ -166,10 +190,10 @@ int rt_wait_any(const uint64_t *user_data, uint32_t n, struct capos_cqe *cqe)
 	}
 }
 
-int rt_call_xfer(capos_cap_t cap, uint16_t method, const void *params,
-                 uint32_t params_len, void *result, uint32_t result_len,
-                 const struct capos_xfer *xfer, uint16_t nxfer,
-                 struct capos_cqe *cqe)
+int rt_call_on(struct rt_thread *t, capos_cap_t cap, uint16_t method,
+               const void *params, uint32_t params_len, void *result,
+               uint32_t result_len, const struct capos_xfer *xfer,
+               uint16_t nxfer, struct capos_cqe *cqe)
 {
 	struct capos_sqe sqe = {
 	    .opcode = CAPOS_OP_CALL,
@@ -185,8 +209,17 @@ int rt_call_xfer(capos_cap_t cap, uint16_t method, const void *params,
 	uint64_t ud;
 	int rc;
 
-	while (!(ud = rt_submit(&sqe)))
+	while (!(ud = rt_submit_on(t, &sqe)))
 		rt_flush();
-	rc = rt_wait(ud, cqe);
+	rc = rt_wait_on(t, ud, cqe);
 	return rc < 0 ? rc : cqe->result;
+}
+
+int rt_call_xfer(capos_cap_t cap, uint16_t method, const void *params,
+                 uint32_t params_len, void *result, uint32_t result_len,
+                 const struct capos_xfer *xfer, uint16_t nxfer,
+                 struct capos_cqe *cqe)
+{
+	return rt_call_on(rt_self(), cap, method, params, params_len, result,
+	                  result_len, xfer, nxfer, cqe);
 }

@@ -8,7 +8,8 @@
  * answers several calls and takes several new ones. The kernel reads a
  * RETURN's message when it takes the SQE, before it can complete that
  * slot's next RECV, so a slot's arena is free again once its RECV
- * completes.
+ * completes. A loop's state lives in its own frame, so any number of
+ * threads may each run one.
  */
 #include <string.h>
 #include <capos/rt.h>
@@ -23,20 +24,33 @@ struct slot {
 	uint16_t ngive;
 };
 
-static struct slot slots[RT_SERVE_MAX_SLOTS];
-/* The call being dispatched (rt_serve_current, _throw, _give). */
-static struct rt_incoming current;
-static struct slot *current_slot;
-static bool throwing;
+/* One running rt_serve: on its caller's stack, found by the methods it
+ * runs through the thread's state (so each thread may serve its own
+ * endpoint at once). */
+struct serving {
+	struct slot slots[RT_SERVE_MAX_SLOTS];
+	/* The call being dispatched (rt_serve_current, _throw, _give). */
+	struct rt_incoming current;
+	struct slot *current_slot;
+	bool throwing;
+};
+
+static struct serving *serving(void)
+{
+	return rt_self()->serving;
+}
 
 const struct rt_incoming *rt_serve_current(void)
 {
-	return current_slot ? &current : NULL;
+	struct serving *sv = serving();
+
+	return sv && sv->current_slot ? &sv->current : NULL;
 }
 
 int rt_serve_throw(struct capnp_bstruct *results,
                    enum capos_exception_type type, const char *reason)
 {
+	struct serving *sv = serving();
 	struct capos_cap_exception_builder e;
 
 	/* A failed restart leaves the builder latched: dispatch then
@@ -48,16 +62,19 @@ int rt_serve_throw(struct capnp_bstruct *results,
 		capos_cap_exception_set_reason(&e, reason,
 		                               (uint32_t)strlen(reason));
 	}
-	throwing = true;
+	if (sv)
+		sv->throwing = true;
 	return 0;
 }
 
 int rt_serve_give(const struct capos_xfer *xfer, uint16_t n)
 {
-	if (!current_slot || n > CAPOS_XFER_MAX)
+	struct serving *sv = serving();
+
+	if (!sv || !sv->current_slot || n > CAPOS_XFER_MAX)
 		return CAPOS_E_TOO_LARGE;
-	memcpy(current_slot->give, xfer, n * sizeof(*xfer));
-	current_slot->ngive = n;
+	memcpy(sv->current_slot->give, xfer, n * sizeof(*xfer));
+	sv->current_slot->ngive = n;
 	return 0;
 }
 
@@ -114,22 +131,22 @@ static void collect_return(struct slot *sl)
 }
 
 /* Runs one call through the dispatch and queues its answer. */
-static void serve_one(const struct rt_server *s, struct slot *sl,
-                      const struct rt_incoming *in)
+static void serve_one(const struct rt_server *s, struct serving *sv,
+                      struct slot *sl, const struct rt_incoming *in)
 {
 	uint32_t id = in->hdr->call_id;
 	size_t len = 0;
 	int rc;
 
-	current = *in;
-	current_slot = sl;
-	throwing = false;
+	sv->current = *in;
+	sv->current_slot = sl;
+	sv->throwing = false;
 	rc = s->dispatch(s->ops, s->ctx, in->hdr->method, in->params,
 	                 in->params_len, sl->result, s->result_size, &len);
-	current_slot = NULL;
+	sv->current_slot = NULL;
 	switch (rc) {
 	case CAPNPC_DISPATCH_OK:
-		queue_return(s->endpoint, sl, id, (uint32_t)len, throwing);
+		queue_return(s->endpoint, sl, id, (uint32_t)len, sv->throwing);
 		break;
 	case RT_SERVE_LATER:
 		sl->ngive = 0;
@@ -171,13 +188,13 @@ static void queue_recv(const struct rt_server *s, struct slot *sl)
 		rt_flush();
 }
 
-int rt_serve(const struct rt_server *s)
+/* Serves until an error stops it; sv is the caller's state. */
+static int serve(const struct rt_server *s, struct serving *sv)
 {
+	struct slot *slots = sv->slots;
 	uint64_t uds[RT_SERVE_MAX_SLOTS];
 	uint8_t *p = s->buffers;
 
-	if (!valid(s))
-		return CAPOS_E_BAD_SQE;
 	for (uint32_t i = 0; i < s->slots; i++) {
 		slots[i] = (struct slot){.recv = p, .result = p + s->recv_size};
 		p += s->recv_size + s->result_size;
@@ -205,7 +222,22 @@ int rt_serve(const struct rt_server *s)
 		else if (rc < 0)
 			return rc;
 		else
-			serve_one(s, sl, &in);
+			serve_one(s, sv, sl, &in);
 		queue_recv(s, sl);
 	}
+}
+
+int rt_serve(const struct rt_server *s)
+{
+	struct rt_thread *t = rt_self();
+	struct serving sv = {0};
+	void *outer = t->serving; /* a method may serve another endpoint */
+	int rc;
+
+	if (!valid(s))
+		return CAPOS_E_BAD_SQE;
+	t->serving = &sv;
+	rc = serve(s, &sv);
+	t->serving = outer;
+	return rc;
 }

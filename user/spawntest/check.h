@@ -81,8 +81,11 @@ static inline const char *err_name(int rc)
 	    "BAD_SYSCALL",
 	    "BAD_MESSAGE",
 	    "INTERRUPTED",
+	    "CHANGED",
 	};
 
+	_Static_assert(sizeof(names) / sizeof(names[0]) == 1 - CAPOS_ERROR_MIN,
+	               "a name for every error");
 	if (rc > 0)
 		return "positive";
 	if (rc < CAPOS_ERROR_MIN)

@@ -34,6 +34,12 @@ void boot_package_init(const struct boot_info *bi);
 
 extern struct kobject process_spawner_object;
 extern struct kobject endpoint_factory_object;
+extern struct kobject thread_spawner_object;
+
+/* A user thread is ending: its ThreadHandle (if any) keeps its code and
+ * completes the joins (kernel/object/thread_spawner.c). */
+struct thread;
+void thread_handle_exited(struct thread *t);
 
 #define IFACE_CAPABILITY_MANAGER CAPOS_CAPABILITY_MANAGER_INTERFACE_ID
 /* Lists and revokes caps in the caller's own table (cap_manager.c). */

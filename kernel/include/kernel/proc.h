@@ -47,9 +47,9 @@ struct process {
 	struct cap_slot *cap_slots;
 	struct thread *threads;
 	uint32_t nthreads;
-	uint32_t ring_slots; /* ring pages handed out so far */
-	uint64_t entry;      /* program entry point */
-	uint32_t refs;       /* the threads count as one; handles add theirs */
+	uint64_t ring_slots_used[4]; /* ring page slots (bitmap, 256) */
+	uint64_t entry;              /* program entry point */
+	uint32_t refs; /* the threads count as one; handles add theirs */
 	struct thread *waiter;            /* woken when the process is DEAD */
 	struct exit_waiter *exit_waiters; /* ProcessHandle.wait calls */
 	char binary[PROC_NAME_MAX];
@@ -155,7 +155,16 @@ int process_cap_release(struct process *p, uint32_t cap);
 /* Maps fresh zeroed frames owned by p's address space (loader, stacks). */
 int process_map_fresh(struct process *p, uint64_t va, uint64_t pages,
                       unsigned flags, void **first_kview);
-struct thread *process_add_thread(struct process *p, int *err);
+/*
+ * Creates a user thread of p (not yet runnable) that will enter user mode
+ * at entry with rsp = stack and rdi = its ring, rsi = its id, rdx = arg.
+ * Charged to p's threads, kernel memory and frames (its ring page) first.
+ * Returns it, or NULL with *err (CAPOS_E_QUOTA) and nothing changed.
+ */
+struct thread *process_add_thread(struct process *p, uint64_t entry,
+                                  uint64_t stack, uint64_t arg, int *err);
+/* Ring pages a process can have at once: one per live thread. */
+#define PROC_RING_SLOTS 256
 
 /* Copies a NUL-terminated name into a PROC_NAME_MAX / CapSet name field. */
 static inline void strncpy_capset(char *dst, const char *src)

@@ -54,6 +54,13 @@ struct thread {
 	bool waiting_cq;
 	struct pending_call *pending; /* calls that will complete later */
 	bool killed;                  /* exit at the next return to user mode */
+
+	/* A user thread: where it starts, and how it ended. */
+	uint64_t user_entry, user_stack, user_arg;
+	uint32_t ring_slot;     /* its ring page among the process's */
+	bool exited;            /* it called ThreadControl.exit */
+	int64_t exit_code;      /* with exited; -1 when killed */
+	struct kobject *handle; /* its ThreadHandle, if not detached */
 };
 
 /* Creates a thread that will start by calling fn(arg) in kernel mode. */

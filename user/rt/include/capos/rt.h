@@ -4,7 +4,10 @@
  *
  * A program gets its first thread's ring and its CapSet from _start. Calls
  * are SQEs; completions are matched by user_data, so they may arrive in
- * any order. Nothing here is thread-safe yet: one ring per thread.
+ * any order. Every thread has its own ring and its own runtime state
+ * (struct rt_thread): each function here works on the calling thread's
+ * ring, and the typed clients may be called from any thread at once
+ * (capos/rt_thread.h starts threads; docs/threads.md).
  */
 #ifndef CAPOS_RT_H
 #define CAPOS_RT_H
@@ -24,10 +27,59 @@
 long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns);
 __attribute__((noreturn)) void capos_exit(int64_t code);
 
-/* What _start was given. */
+/* What _start was given: the FIRST thread's ring and id (rt_self() for
+ * the calling thread's), and the process's CapSet. */
 extern struct capos_ring *rt_ring;
 extern uint64_t rt_thread_id;
 extern const struct capos_capset_header *rt_capset;
+
+/* A CapException as read back from a result buffer (rt_endpoint.h). */
+struct rt_exception {
+	enum capos_exception_type type;
+	char reason[96]; /* NUL-terminated, cut to fit */
+};
+
+#define RT_HELD_MAX 64 /* completions kept for later waiters, per thread */
+
+/*
+ * One thread's runtime state. `self` is first: once threads are on, each
+ * thread's FS base points at its own struct, so FS:0 finds it. The first
+ * thread's is static (rt_main_thread); a spawned thread's sits at the top
+ * of its stack (thread.c). ring and tid are for programs to read; the
+ * rest belongs to the runtime.
+ */
+struct rt_thread {
+	struct rt_thread *self;
+	struct capos_ring *ring;
+	uint64_t tid;
+	uint64_t next_user_data;
+	uint32_t nheld;
+	struct capos_cqe held[RT_HELD_MAX]; /* read, not yet asked for */
+	struct rt_exception exception;      /* rt_exception_last() */
+	void *serving;                      /* serve.c: the rt_serve running */
+	/* Set by rt_thread_spawn for the thread and its joiner. */
+	int64_t (*fn)(void *arg);
+	void *arg;
+	capos_cap_t handle; /* its ThreadHandle */
+	uint64_t stack_base, stack_len;
+};
+
+extern struct rt_thread rt_main_thread;
+/* Nonzero once every thread's FS:0 holds its struct rt_thread (set before
+ * the first thread is spawned; musl programs never set it). */
+extern int rt_fs_self;
+
+/* The calling thread's runtime state. */
+static inline struct rt_thread *rt_self(void)
+{
+	struct rt_thread *t;
+
+	if (!__atomic_load_n(&rt_fs_self, __ATOMIC_RELAXED))
+		return &rt_main_thread;
+	/* volatile: never hoisted above the check (FS is 0 before it). */
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(t));
+	return t;
+}
 
 /* The program's main; its return value is the exit code. */
 int main(void);

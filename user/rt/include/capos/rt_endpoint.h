@@ -5,8 +5,9 @@
  *
  * A server facet (Endpoint) receives calls; a client facet (a ClientEndpoint
  * of the declared interface) makes them with an ordinary CALL. The kernel's
- * ABI for RECV and RETURN is include/capos/endpoint.h. Like the rest of the
- * runtime, nothing here is thread-safe: one ring per thread.
+ * ABI for RECV and RETURN is include/capos/endpoint.h. Every thread may
+ * call and serve at once: each uses its own ring, and rt_serve keeps its
+ * state per thread.
  */
 #ifndef CAPOS_RT_ENDPOINT_H
 #define CAPOS_RT_ENDPOINT_H
@@ -19,6 +20,7 @@
 #include <capos/capid.h>
 #include <capos/endpoint.h>
 #include <capos/ring.h>
+#include <capos/rt.h> /* struct rt_exception */
 #include <capos/transfer.h>
 
 #define RT_IFACE_ENDPOINT_FACTORY CAPOS_ENDPOINT_FACTORY_INTERFACE_ID
@@ -36,12 +38,6 @@
 #define RT_RECV_MAX \
 	(sizeof(struct capos_recv_header) + 4 * CAPOS_XFER_MAX + CAPOS_MSG_MAX)
 
-/* A CapException as read back from a result buffer. */
-struct rt_exception {
-	enum capos_exception_type type;
-	char reason[96]; /* NUL-terminated, cut to fit */
-};
-
 /*
  * Reads the CapException in result[0..len) into *ex. Returns 0, or
  * CAPOS_E_BAD_MESSAGE (*ex then says "failed" with an empty reason).
@@ -49,8 +45,8 @@ struct rt_exception {
 int rt_exception_decode(const void *result, uint32_t len,
                         struct rt_exception *ex);
 
-/* The CapException that made the last typed stub here return
- * RT_E_EXCEPTION (overwritten by the next one). */
+/* The CapException that made the calling thread's last typed stub here
+ * return RT_E_EXCEPTION (overwritten by its next one). */
 const struct rt_exception *rt_exception_last(void);
 
 /*
@@ -234,7 +230,10 @@ int rt_serve_give(const struct capos_xfer *xfer, uint16_t n);
  * RT_ECHO_MAX; CAPOS_E_BUFFER_TOO_SMALL: the answer has *out_len bytes,
  * more than out_cap); CAPOS_E_BAD_MESSAGE (the results do not decode); or
  * RT_E_EXCEPTION (rt_exception_last: e.g. `overloaded`, the queue is
- * full).
+ * full). Calls of up to 512 bytes build their messages on the caller's
+ * stack (a server answering one with more than 512 bytes gets it
+ * CAPOS_E_BUFFER_TOO_SMALL with *out_len 0); larger ones share one
+ * static buffer, one thread at a time.
  */
 int rt_echo(capos_cap_t client, const void *data, uint32_t len, void *out,
             uint32_t out_cap, uint32_t *out_len);
