@@ -70,6 +70,8 @@ PAIRS = [
      "endpoint round trip vs pipe ping-pong"),
     ("ep_roundtrip_empty", "linux_futex_roundtrip",
      "endpoint round trip vs futex ping-pong"),
+    ("park_roundtrip", "linux_futex_roundtrip",
+     "PARK/UNPARK vs futex ping-pong (2 threads)"),
     ("spawn_to_exit", "linux_fork_exit_wait", "spawn-to-exit vs fork+exit+wait"),
     ("spawner_spawn_to_exit", "linux_fork_exec_wait",
      "ProcessSpawner spawn-to-exit vs fork+exec+wait"),

@@ -294,6 +294,7 @@ BENCH_NAMES = [
     ("ep_roundtrip_1k", "endpoint round trip, 1 KiB each way"),
     ("ep_batch16_empty_per_call", "endpoint, 16 in flight, empty, per call"),
     ("ep_batch16_1k_per_call", "endpoint, 16 in flight, 1 KiB, per call"),
+    ("park_roundtrip", "PARK/UNPARK round trip (2 threads)"),
 ]
 
 

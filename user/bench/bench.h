@@ -28,4 +28,8 @@ int bench_spawn(capos_cap_t console, capos_cap_t timer, capos_cap_t spawner);
 int bench_endpoint(capos_cap_t factory, capos_cap_t spawner,
                    uint64_t (*now_ns)(void));
 
+/* park.c: the PARK/UNPARK round trip between two threads. Returns 0,
+ * or -1 if the second thread could not start. */
+int bench_park(capos_cap_t threads, uint64_t (*now_ns)(void));
+
 #endif

@@ -149,7 +149,7 @@ static void bench_timer_now_client(void)
 
 int main(void)
 {
-	capos_cap_t spawner, endpoints;
+	capos_cap_t spawner, endpoints, threads;
 
 	con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
@@ -166,6 +166,9 @@ int main(void)
 	endpoints = rt_capset_find("endpoints", RT_IFACE_ENDPOINT_FACTORY);
 	if (spawner && endpoints && bench_endpoint(endpoints, spawner, now_ns))
 		rt_console_write_line(con, "bench: endpoint setup failed");
+	threads = rt_capset_find("threads", CAPOS_THREAD_SPAWNER_INTERFACE_ID);
+	if (threads && bench_park(threads, now_ns))
+		rt_console_write_line(con, "bench: park setup failed");
 	rt_console_write_line(con, "bench: done");
 	return 0;
 }
