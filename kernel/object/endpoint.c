@@ -277,9 +277,10 @@ static int deliver(struct ep_call *call, struct pending_call *r)
 	}
 	if (!as_check_user(&server->as, r->result_addr, need, true))
 		return CAPOS_E_BAD_POINTER;
-	buf = kzalloc(need);
+	buf = kmalloc(need); /* every byte is written below */
 	if (!buf)
 		return CAPOS_E_BAD_POINTER; /* the RECV fails; call waits */
+	memset(buf, 0, capos_recv_params_offset((uint16_t)call->tx.count));
 	if (xfer_prepare_receive(&call->tx, &server->caps) != 0) {
 		kfree(buf);
 		return CAPOS_E_QUOTA;
@@ -437,9 +438,10 @@ static int answer(struct ep_call *call, struct thread *server,
 		*over = true;
 		return CAPOS_E_BAD_POINTER;
 	}
-	buf = kzalloc(need ? need : 8);
+	buf = kmalloc(need); /* message, zero padding, CapIds */
 	if (!buf)
 		return CAPOS_E_QUOTA;
+	memset(buf + len, 0, off - len);
 	rc = xfer_prepare(&tx, &server->proc->caps, &caller->caps, &key, xfer,
 	                  s->xfer_count);
 	if (rc) {
@@ -509,7 +511,9 @@ static int client_call(struct kobject *o, struct call *c)
 		ledger_refund(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1);
 		return CAPOS_E_QUOTA;
 	}
-	call = kzalloc(size);
+	call = kmalloc(size); /* the tail (transfer, params) is set below */
+	if (call)
+		memset(call, 0, __builtin_offsetof(struct ep_call, tx));
 	if (!call) {
 		rc = CAPOS_E_QUOTA;
 		goto refund;
