@@ -30,18 +30,6 @@ static int call_bytes(capos_cap_t cap, uint16_t method, const uint8_t *bytes,
 	return rc;
 }
 
-/* Calls with a params message being built in b. */
-static int call_msg(capos_cap_t cap, uint16_t method, struct capnp_builder *b,
-                    void *res, uint32_t res_len)
-{
-	const uint8_t *bytes;
-	size_t len;
-
-	if (capnp_builder_finish(b, &bytes, &len) != CAPNP_OK)
-		return CAPOS_E_TOO_LARGE;
-	return call_bytes(cap, method, bytes, len, res, res_len);
-}
-
 /* The Console and Timer clients use the generated stubs
  * (gen/capos.capnp.h): encode the params, call, decode the results. */
 static uint8_t console_arena[CAPOS_MSG_MAX]; /* under console_lock */
@@ -151,112 +139,99 @@ int rt_timer_sleep(capos_cap_t timer, uint64_t ns)
 	return rc < 0 ? rc : 0;
 }
 
-/* FrameAllocator and MemoryObject. */
-enum { FRAMES_ALLOC };
-enum { MEMORY_INFO, MEMORY_MAP, MEMORY_UNMAP, MEMORY_PROTECT };
-
+/* FrameAllocator and MemoryObject, on the generated stubs. */
 int rt_frames_alloc(capos_cap_t frames, uint32_t pages, bool contiguous,
                     capos_cap_t *memory)
 {
-	uint8_t arena[32], res[SMALL_RESULT] __attribute__((aligned(8)));
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-	const uint8_t *bytes;
-	size_t len;
-	struct capos_sqe sqe;
+	uint8_t arena[64] __attribute__((aligned(8)));
+	uint8_t res[SMALL_RESULT] __attribute__((aligned(8)));
+	struct capnpc_msg m;
+	struct capos_frame_allocator_alloc_results r;
 	struct capos_cqe cqe;
-	uint64_t ud;
-	uint32_t off;
+	const uint8_t *msg;
+	size_t len;
+	uint32_t idx;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 1, 0, &root);
-	capnp_bstruct_set_u32(&root, 0, pages, 0);
-	capnp_bstruct_set_bool(&root, 32, contiguous, false);
-	if (capnp_builder_finish(&b, &bytes, &len) != CAPNP_OK)
+	if (capos_frame_allocator_alloc_encode_params(arena, sizeof(arena),
+	                                              pages, contiguous, &msg,
+	                                              &len) != CAPNP_OK)
 		return CAPOS_E_TOO_LARGE;
-	sqe = (struct capos_sqe){.opcode = CAPOS_OP_CALL,
-	                         .cap = frames,
-	                         .method = FRAMES_ALLOC,
-	                         .params_addr = (uint64_t)bytes,
-	                         .params_len = (uint32_t)len,
-	                         .result_addr = (uint64_t)res,
-	                         .result_len = sizeof(res)};
-	while (!(ud = rt_submit(&sqe)))
-		rt_flush();
-	rc = rt_wait(ud, &cqe);
+	rc = rt_call_xfer(frames, CAPOS_FRAME_ALLOCATOR_METHOD_ALLOC, msg,
+	                  (uint32_t)len, res, sizeof(res), NULL, 0, &cqe);
 	if (rc < 0)
 		return rc;
-	if (cqe.result < 0)
-		return cqe.result;
-	if (cqe.flags & CAPOS_CQE_EXCEPTION || cqe.caps != 1)
+	if (cqe.flags & CAPOS_CQE_EXCEPTION)
 		return CAPOS_E_NOT_ALLOWED;
+	if (capos_frame_allocator_alloc_decode_results(res, (size_t)rc, &m, &r))
+		return CAPOS_E_BAD_MESSAGE;
+	idx = capos_frame_allocator_alloc_results_get_memory(&r);
+	if (idx >= cqe.caps)
+		return CAPOS_E_BAD_MESSAGE;
 	/* The CapIds follow the message at the next 8-byte boundary. */
-	off = ((uint32_t)cqe.result + 7) & ~7u;
-	memcpy(memory, res + off, sizeof(*memory));
+	memcpy(memory, res + ((rc + 7) & ~7) + 4 * idx, sizeof(*memory));
 	return 0;
 }
 
 int rt_memory_map(capos_cap_t memory, uint64_t hint, uint64_t offset,
                   uint64_t length, uint16_t prot, uint64_t *addr)
 {
-	uint8_t arena[64], res[SMALL_RESULT];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-	struct capnp_segment seg[2];
-	struct capnp_msg msg;
-	struct capnp_struct rs;
+	uint8_t arena[96] __attribute__((aligned(8)));
+	uint8_t res[SMALL_RESULT] __attribute__((aligned(8)));
+	struct capnpc_msg m;
+	struct capos_memory_object_map_results r;
+	const uint8_t *msg;
+	size_t len;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 4, 0, &root);
-	capnp_bstruct_set_u64(&root, 0, hint, 0);
-	capnp_bstruct_set_u64(&root, 8, offset, 0);
-	capnp_bstruct_set_u64(&root, 16, length, 0);
-	capnp_bstruct_set_u16(&root, 24, prot, 0);
-	rc = call_msg(memory, MEMORY_MAP, &b, res, sizeof(res));
+	if (capos_memory_object_map_encode_params(
+	        arena, sizeof(arena), hint, offset, length,
+	        (enum capos_protection)prot, &msg, &len) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc = call_bytes(memory, CAPOS_MEMORY_OBJECT_METHOD_MAP, msg, len, res,
+	                sizeof(res));
 	if (rc < 0)
 		return rc;
-	if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
-	    capnp_root(&msg, &rs))
+	if (capos_memory_object_map_decode_results(res, (size_t)rc, &m, &r))
 		return CAPOS_E_BAD_MESSAGE;
-	*addr = capnp_struct_get_u64(&rs, 0, 0);
+	*addr = capos_memory_object_map_results_get_addr(&r);
 	return 0;
 }
 
 int rt_memory_unmap(capos_cap_t memory, uint64_t addr, uint64_t length)
 {
-	uint8_t arena[48], res[SMALL_RESULT];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
+	uint8_t arena[64] __attribute__((aligned(8)));
+	uint8_t res[SMALL_RESULT] __attribute__((aligned(8)));
+	const uint8_t *msg;
+	size_t len;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 2, 0, &root);
-	capnp_bstruct_set_u64(&root, 0, addr, 0);
-	capnp_bstruct_set_u64(&root, 8, length, 0);
-	rc = call_msg(memory, MEMORY_UNMAP, &b, res, sizeof(res));
+	if (capos_memory_object_unmap_encode_params(
+	        arena, sizeof(arena), addr, length, &msg, &len) != CAPNP_OK)
+		return CAPOS_E_TOO_LARGE;
+	rc = call_bytes(memory, CAPOS_MEMORY_OBJECT_METHOD_UNMAP, msg, len, res,
+	                sizeof(res));
 	return rc < 0 ? rc : 0;
 }
 
 int rt_memory_pages(capos_cap_t memory, uint32_t *pages)
 {
-	uint8_t arena[32], res[SMALL_RESULT];
-	struct capnp_builder b;
-	struct capnp_bstruct root;
-	struct capnp_segment seg[2];
-	struct capnp_msg msg;
-	struct capnp_struct rs;
+	uint8_t arena[32] __attribute__((aligned(8)));
+	uint8_t res[SMALL_RESULT] __attribute__((aligned(8)));
+	struct capnpc_msg m;
+	struct capos_memory_object_info_results r;
+	const uint8_t *msg;
+	size_t len;
 	int rc;
 
-	capnp_builder_init(&b, arena, sizeof(arena));
-	capnp_builder_root(&b, 0, 0, &root);
-	rc = call_msg(memory, MEMORY_INFO, &b, res, sizeof(res));
+	capos_memory_object_info_encode_params(arena, sizeof(arena), &msg,
+	                                       &len);
+	rc = call_bytes(memory, CAPOS_MEMORY_OBJECT_METHOD_INFO, msg, len, res,
+	                sizeof(res));
 	if (rc < 0)
 		return rc;
-	if (capnp_msg_init_stream(&msg, res, (size_t)rc, seg, 2) ||
-	    capnp_root(&msg, &rs))
+	if (capos_memory_object_info_decode_results(res, (size_t)rc, &m, &r))
 		return CAPOS_E_BAD_MESSAGE;
-	*pages = capnp_struct_get_u32(&rs, 0, 0);
+	*pages = capos_memory_object_info_results_get_pages(&r);
 	return 0;
 }
