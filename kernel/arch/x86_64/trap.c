@@ -28,7 +28,8 @@ _Static_assert(sizeof(struct idt_entry) == 16, "IDT gate is 16 bytes");
 
 extern const uint64_t isr_stub_table[256];
 extern volatile uint8_t probe_armed;
-extern const char uaccess_copy_insn[], uaccess_fixup[];
+extern const char uaccess_copy_insn[], uaccess_copy_tail_insn[],
+    uaccess_fixup[];
 extern uint64_t probe_rsp, probe_resume;
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));
@@ -169,7 +170,8 @@ void trap_dispatch(struct trap_frame *tf)
 		/* A user copy hit an unmapped page: fail the copy, not the
 		 * kernel. */
 		if (v == VEC_PAGE_FAULT &&
-		    tf->rip == (uint64_t)uaccess_copy_insn) {
+		    (tf->rip == (uint64_t)uaccess_copy_insn ||
+		     tf->rip == (uint64_t)uaccess_copy_tail_insn)) {
 			tf->rip = (uint64_t)uaccess_fixup;
 			return;
 		}
