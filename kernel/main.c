@@ -18,6 +18,7 @@
 #include <kernel/proc.h>
 #include <kernel/thread.h>
 #include <kernel/printk.h>
+#include <kernel/smp.h>
 #include <kernel/symbols.h>
 #include <kernel/vm.h>
 
@@ -428,6 +429,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 	        frames_total_count(), frames_free_count() >> 8);
 
 	arch_timer_init(TICK_HZ);
+	smp_start_aps(&boot_info);
 	arch_irq_enable();
 
 	if (cmdline_get(cmdline, "crash", arg, sizeof(arg)))

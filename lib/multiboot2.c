@@ -83,6 +83,21 @@ static void parse_module(const uint8_t *tag, uint32_t size,
 	copy_string(m->name, sizeof(m->name), tag + 16, size - 16);
 }
 
+/* Keeps the RSDP bytes themselves: the information need not outlive
+ * mb2_parse, and ACPI code reads them long after. */
+static void copy_rsdp(const uint8_t *tag, uint32_t size, uint32_t off,
+                      struct boot_info *out)
+{
+	uint32_t n = size - 8;
+
+	if (n > BOOT_RSDP_MAX)
+		n = BOOT_RSDP_MAX;
+	out->rsdp_offset = off + 8;
+	out->rsdp_len = n;
+	memset(out->rsdp, 0, sizeof(out->rsdp));
+	memcpy(out->rsdp, tag + 8, n);
+}
+
 int mb2_parse(uint32_t magic, const void *mbi, size_t avail,
               struct boot_info *out)
 {
@@ -123,10 +138,8 @@ int mb2_parse(uint32_t magic, const void *mbi, size_t avail,
 			break;
 		case TAG_RSDP_V1:
 		case TAG_RSDP_V2:
-			if (!out->rsdp_len || type == TAG_RSDP_V2) {
-				out->rsdp_offset = (uint32_t)off + 8;
-				out->rsdp_len = size - 8;
-			}
+			if (!out->rsdp_len || type == TAG_RSDP_V2)
+				copy_rsdp(tag, size, (uint32_t)off, out);
 			break;
 		default:
 			break;

@@ -17,6 +17,7 @@
 #define BOOT_MAX_MODULES 64
 #define BOOT_CMDLINE_MAX 256
 #define BOOT_MODNAME_MAX 64
+#define BOOT_RSDP_MAX    36 /* an ACPI 2.0+ RSDP; a 1.0 one is 20 */
 
 /* Memory map entry types (Multiboot2 spec). */
 #define MB2_MEM_AVAILABLE 1
@@ -45,8 +46,11 @@ struct boot_info {
 	uint32_t nmodules;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	uint32_t dropped; /* regions or modules that did not fit */
-	/* ACPI RSDP copy inside the information (offset from its start). */
+	/* ACPI RSDP copy inside the information (offset from its start),
+	 * and a copy of its first rsdp_len bytes in rsdp (tag 15, the ACPI
+	 * 2.0+ one, wins over tag 14); rsdp_len 0: no tag. */
 	uint32_t rsdp_offset, rsdp_len;
+	uint8_t rsdp[BOOT_RSDP_MAX];
 };
 
 enum mb2_error {

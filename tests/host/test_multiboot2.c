@@ -98,6 +98,91 @@ static void test_full(void **state)
 	assert_int_equal(bi.regions[2].base, 0x300000);
 	assert_int_equal(bi.rsdp_len, 20);
 	assert_memory_equal(bl.b + bi.rsdp_offset, "RSD PTR ", 8);
+	assert_memory_equal(bi.rsdp, "RSD PTR xxxxxxxxxxxx", 20);
+}
+
+static void test_no_rsdp_tag(void **state)
+{
+	static struct boot_info bi;
+	struct blob bl;
+
+	(void)state;
+	start(&bl);
+	add_mmap(&bl, 1);
+	finish(&bl);
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, bl.b, bl.len, &bi),
+	                 MB2_OK);
+	assert_int_equal(bi.rsdp_len, 0);
+}
+
+/* Tag 15 (ACPI 2.0+ RSDP) wins over tag 14 whichever comes first. */
+static void test_rsdp_v2_preferred(void **state)
+{
+	static struct boot_info bi;
+	struct blob bl;
+	char v1[20], v2[36];
+
+	(void)state;
+	memset(v1, '1', sizeof(v1));
+	memset(v2, '2', sizeof(v2));
+	start(&bl);
+	add_mmap(&bl, 1);
+	add_tag(&bl, 15, v2, sizeof(v2));
+	add_tag(&bl, 14, v1, sizeof(v1));
+	finish(&bl);
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, bl.b, bl.len, &bi),
+	                 MB2_OK);
+	assert_int_equal(bi.rsdp_len, 36);
+	assert_memory_equal(bi.rsdp, v2, 36);
+
+	start(&bl);
+	add_mmap(&bl, 1);
+	add_tag(&bl, 14, v1, sizeof(v1));
+	add_tag(&bl, 15, v2, sizeof(v2));
+	finish(&bl);
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, bl.b, bl.len, &bi),
+	                 MB2_OK);
+	assert_int_equal(bi.rsdp_len, 36);
+	assert_memory_equal(bi.rsdp, v2, 36);
+}
+
+/* Only a v1 RSDP (tag 14): its 20 bytes are kept, the rest zero. */
+static void test_rsdp_v1_only(void **state)
+{
+	static struct boot_info bi;
+	struct blob bl;
+	char v1[20];
+
+	(void)state;
+	memset(v1, '1', sizeof(v1));
+	start(&bl);
+	add_mmap(&bl, 1);
+	add_tag(&bl, 14, v1, sizeof(v1));
+	finish(&bl);
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, bl.b, bl.len, &bi),
+	                 MB2_OK);
+	assert_int_equal(bi.rsdp_len, 20);
+	assert_memory_equal(bi.rsdp, v1, 20);
+	assert_int_equal(bi.rsdp[20], 0);
+}
+
+/* A payload longer than any RSDP is cut to BOOT_RSDP_MAX bytes. */
+static void test_rsdp_oversized_tag_cut(void **state)
+{
+	static struct boot_info bi;
+	struct blob bl;
+	char big[100];
+
+	(void)state;
+	memset(big, 'r', sizeof(big));
+	start(&bl);
+	add_mmap(&bl, 1);
+	add_tag(&bl, 15, big, sizeof(big));
+	finish(&bl);
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, bl.b, bl.len, &bi),
+	                 MB2_OK);
+	assert_int_equal(bi.rsdp_len, BOOT_RSDP_MAX);
+	assert_memory_equal(bi.rsdp, big, BOOT_RSDP_MAX);
 }
 
 static void test_bad_magic(void **state)
@@ -257,6 +342,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_no_rsdp_tag),
+	    cmocka_unit_test(test_rsdp_v2_preferred),
+	    cmocka_unit_test(test_rsdp_v1_only),
+	    cmocka_unit_test(test_rsdp_oversized_tag_cut),
 	    cmocka_unit_test(test_bad_magic),
 	    cmocka_unit_test(test_total_size_past_avail),
 	    cmocka_unit_test(test_tag_runs_past_end),

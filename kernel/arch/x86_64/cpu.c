@@ -55,13 +55,10 @@ static void detect_features(void)
 	}
 }
 
-void arch_cpu_init(void)
+/* CR0, CR4 and EFER as arch_features asks; every CPU runs this. */
+static void setup_control_registers(void)
 {
 	uint64_t cr4;
-
-	detect_features();
-	gdt_init();
-	idt_init();
 
 	write_cr0((read_cr0() | CR0_WP | (1ul << 1)) &
 	          ~(1ul << 2)); /* MP, !EM */
@@ -75,6 +72,21 @@ void arch_cpu_init(void)
 	write_cr4(cr4);
 	if (!arch_features.nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~(uint64_t)EFER_NXE);
+}
+
+void arch_cpu_init(void)
+{
+	detect_features();
+	gdt_init();
+	idt_init();
+	setup_control_registers();
+}
+
+void cpu_init_ap_tables(void *gdt_tables, const struct idtr_image *idtr)
+{
+	gdt_init_cpu(gdt_tables);
+	asm volatile("lidt %0" : : "m"(*idtr));
+	setup_control_registers();
 }
 
 unsigned arch_active_protections(void)

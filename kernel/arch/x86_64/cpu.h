@@ -20,6 +20,28 @@
 #define CR4_SMAP       (1ul << 21)
 #define RFLAGS_IF      (1ul << 9)
 
+struct cpu;
+
+/* What lidt loads and sidt stores. */
+struct idtr_image {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/*
+ * An application processor's own setup (smp.c), in order: its GDT, TSS
+ * and IST stacks in `gdt_tables` (gdt.h), the shared IDT, the same
+ * CR0/CR4/EFER policy as the boot CPU; then its per-CPU data in GS and
+ * syscall MSRs (thread.c).
+ */
+void cpu_init_ap_tables(void *gdt_tables, const struct idtr_image *idtr);
+void cpu_init_ap(struct cpu *c, uint32_t id);
+
+static inline void sidt(struct idtr_image *out)
+{
+	asm volatile("sidt %0" : "=m"(*out));
+}
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));

@@ -24,7 +24,17 @@ struct tss {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
 
-static uint64_t gdt[7];
+#define GDT_ENTRIES 7
+
+/* One CPU's descriptor tables: the BSP's are static, each AP's comes
+ * from the heap (gdt_cpu_tables_size) before the AP starts. */
+struct cpu_tables {
+	uint64_t gdt[GDT_ENTRIES];
+	struct tss tss;
+	uint8_t ist[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
+
+static uint64_t gdt[GDT_ENTRIES];
 static struct tss tss;
 static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE]
     __attribute__((aligned(16)));
@@ -34,27 +44,28 @@ struct gdtr {
 	uint64_t base;
 } __attribute__((packed));
 
-void gdt_init(void)
+/* Fills a GDT and its TSS, loads both and reloads every segment. */
+static void gdt_load(uint64_t *g, struct tss *t, uint8_t (*ist)[IST_STACK_SIZE])
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)t, limit = sizeof(*t) - 1;
 
-	gdt[0] = 0;
-	gdt[GDT_KCODE / 8] = 0x00AF9A000000FFFF; /* 64-bit, DPL0, code */
-	gdt[GDT_KDATA / 8] = 0x00CF92000000FFFF; /* DPL0 data */
-	gdt[GDT_UDATA / 8] = 0x00CFF2000000FFFF; /* DPL3 data */
-	gdt[GDT_UCODE / 8] = 0x00AFFA000000FFFF; /* 64-bit, DPL3, code */
+	g[0] = 0;
+	g[GDT_KCODE / 8] = 0x00AF9A000000FFFF; /* 64-bit, DPL0, code */
+	g[GDT_KDATA / 8] = 0x00CF92000000FFFF; /* DPL0 data */
+	g[GDT_UDATA / 8] = 0x00CFF2000000FFFF; /* DPL3 data */
+	g[GDT_UCODE / 8] = 0x00AFFA000000FFFF; /* 64-bit, DPL3, code */
 	/* 16-byte TSS descriptor: type 9 (available 64-bit TSS), present. */
-	gdt[GDT_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) |
-	                   (0x89ull << 40) | (((limit >> 16) & 0xF) << 48) |
-	                   (((base >> 24) & 0xFF) << 56);
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	g[GDT_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) |
+	                 (0x89ull << 40) | (((limit >> 16) & 0xF) << 48) |
+	                 (((base >> 24) & 0xFF) << 56);
+	g[GDT_TSS / 8 + 1] = base >> 32;
 
-	memset(&tss, 0, sizeof(tss));
+	memset(t, 0, sizeof(*t));
 	for (int i = 0; i < IST_COUNT; i++)
-		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap: user has no ports */
+		t->ist[i] = (uint64_t)ist[i] + IST_STACK_SIZE;
+	t->iomap_base = sizeof(*t); /* no I/O bitmap: user has no ports */
 
-	struct gdtr gdtr = {sizeof(gdt) - 1, (uint64_t)gdt};
+	struct gdtr gdtr = {GDT_ENTRIES * 8 - 1, (uint64_t)g};
 
 	asm volatile("lgdt %0\n\t"
 	             "pushq %1\n\t"
@@ -73,6 +84,23 @@ void gdt_init(void)
 	             :
 	             : "m"(gdtr), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
 	             : "rax", "memory");
+}
+
+void gdt_init(void)
+{
+	gdt_load(gdt, &tss, ist_stacks);
+}
+
+size_t gdt_cpu_tables_size(void)
+{
+	return sizeof(struct cpu_tables);
+}
+
+void gdt_init_cpu(void *tables)
+{
+	struct cpu_tables *ct = tables;
+
+	gdt_load(ct->gdt, &ct->tss, ct->ist);
 }
 
 void tss_set_kernel_stack(uint64_t top)

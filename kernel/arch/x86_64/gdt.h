@@ -18,9 +18,15 @@
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+/* The boot CPU's GDT, TSS and IST stacks (static storage). */
 void gdt_init(void);
+/* An application processor's: `tables` is gdt_cpu_tables_size() bytes,
+ * 16-byte aligned, owned by that CPU for good. */
+size_t gdt_cpu_tables_size(void);
+void gdt_init_cpu(void *tables);
 void tss_set_kernel_stack(uint64_t top);
 bool ist_stack_contains(uint64_t addr);
 #endif

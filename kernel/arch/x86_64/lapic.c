@@ -16,12 +16,19 @@
 #define LAPIC_ID         0x020
 #define LAPIC_EOI        0x0B0
 #define LAPIC_SVR        0x0F0
+#define LAPIC_ICR_LO     0x300
+#define LAPIC_ICR_HI     0x310
 #define LAPIC_LVT_TIMER  0x320
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR  0x390
 #define LAPIC_TIMER_DIV  0x3E0
 #define LVT_MASKED       (1u << 16)
 #define LVT_PERIODIC     (1u << 17)
+#define ICR_PENDING      (1u << 12)
+#define APIC_BASE_EXTD   (1u << 10) /* x2APIC mode */
+#define APIC_BASE_ENABLE (1u << 11)
+#define MSR_X2APIC_ICR   0x830
+#define IPI_WAIT_LOOPS   1000000
 
 #define PIT_HZ       1193182
 #define CALIBRATE_MS 10
@@ -79,6 +86,41 @@ void lapic_init(void)
 		panic("lapic: cannot map registers at %#lx", base);
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+}
+
+int lapic_send_ipi(uint32_t apic_id, uint32_t icr)
+{
+	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) {
+		/* x2APIC: one MSR write, no delivery status to wait on. */
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr);
+		return 0;
+	}
+	if (!lapic || apic_id > 0xFF)
+		return -1;
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, icr);
+	for (int i = 0; i < IPI_WAIT_LOOPS; i++) {
+		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING))
+			return 0;
+		cpu_pause();
+	}
+	return -1;
+}
+
+bool lapic_init_ap(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	/* The registers are reached through the boot CPU's mapping, which
+	 * only works if this CPU's APIC sits at the same address. */
+	if (!lapic || (base & APIC_BASE_EXTD) ||
+	    (base & 0xFFFFFF000ull) != virt_to_phys((const void *)lapic))
+		return false;
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	return true;
 }
 
 /* Runs the PIT's channel 2 one-shot for CALIBRATE_MS and returns how far

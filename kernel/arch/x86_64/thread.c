@@ -32,7 +32,9 @@ struct cpu *this_cpu(void)
 	return c;
 }
 
-void cpu_init_this(struct cpu *c, uint32_t id)
+/* This CPU's GS base and syscall MSRs: everything per CPU but the FPU
+ * template, which the boot CPU makes once for all. */
+static void cpu_setup_msrs(struct cpu *c, uint32_t id)
 {
 	c->self = c;
 	c->id = id;
@@ -46,10 +48,19 @@ void cpu_init_this(struct cpu *c, uint32_t id)
 	/* Entry with IF, TF, DF and AC clear: AC clear keeps SMAP armed. */
 	wrmsr(MSR_SFMASK, RFLAGS_IF | (1u << 8) | (1u << 10) | (1u << 18));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
 
+void cpu_init_this(struct cpu *c, uint32_t id)
+{
+	cpu_setup_msrs(c, id);
 	asm volatile("fninit; fxsave %0" : "=m"(fpu_initial));
 	/* MXCSR: all SIMD exceptions masked, round to nearest. */
 	*(uint32_t *)(fpu_initial + 24) = 0x1F80;
+}
+
+void cpu_init_ap(struct cpu *c, uint32_t id)
+{
+	cpu_setup_msrs(c, id);
 }
 
 void arch_thread_init(struct thread *t, void (*fn)(void *), void *arg)
