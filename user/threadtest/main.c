@@ -239,9 +239,16 @@ static int64_t quick(void *arg)
 
 /* --- the tests ------------------------------------------------------ */
 
+/* Set once the spawner has read its ledger: until then seven() must not
+ * end (a preemption could otherwise let it exit, and be refunded, before
+ * the ledger is read). */
+static uint32_t seven_go;
+
 static int64_t seven(void *arg)
 {
 	*(uint64_t *)arg = rt_self()->tid;
+	while (!__atomic_load_n(&seven_go, __ATOMIC_ACQUIRE))
+		rt_park(&seven_go, 0, 0);
 	return -7;
 }
 
@@ -253,11 +260,14 @@ static int spawn_seven(uint64_t *seen_tid, int64_t *code, uint32_t *charged)
 	int rc;
 
 	ledger_get(&before);
+	__atomic_store_n(&seven_go, 0, __ATOMIC_RELEASE);
 	rc = rt_thread_spawn(threads, seven, seen_tid, 0, &t);
 	if (rc)
 		return rc;
 	ledger_get(&during);
 	*charged = during.used.threads - before.used.threads;
+	__atomic_store_n(&seven_go, 1, __ATOMIC_RELEASE);
+	rt_unpark(&seven_go, RT_UNPARK_ALL);
 	return rt_thread_join(t, code);
 }
 
