@@ -154,14 +154,8 @@ int rt_return(capos_cap_t server, uint32_t call_id, const void *msg,
 	    .xfer_count = n,
 	    .xfer_addr = n ? (uint64_t)xfer : 0,
 	};
-	struct capos_cqe cqe;
-	uint64_t ud;
-	int rc;
 
-	while (!(ud = rt_submit(&sqe)))
-		rt_flush();
-	rc = rt_wait(ud, &cqe);
-	return rc < 0 ? rc : cqe.result;
+	return rt_submit_wait(&sqe, NULL);
 }
 
 uint32_t rt_exception_build(void *arena, size_t size,

@@ -122,17 +122,25 @@ void rt_release(capos_cap_t cap)
 		rt_flush();
 }
 
-int rt_release_now(capos_cap_t cap)
+int rt_submit_wait(const struct capos_sqe *sqe, struct capos_cqe *cqe)
 {
-	struct capos_sqe sqe = {.opcode = CAPOS_OP_RELEASE, .cap = cap};
-	struct capos_cqe cqe;
+	struct capos_cqe local;
 	uint64_t ud;
 	int rc;
 
-	while (!(ud = rt_submit(&sqe)))
+	if (!cqe)
+		cqe = &local;
+	while (!(ud = rt_submit(sqe)))
 		rt_flush();
-	rc = rt_wait(ud, &cqe);
-	return rc < 0 ? rc : cqe.result;
+	rc = rt_wait(ud, cqe);
+	return rc < 0 ? rc : cqe->result;
+}
+
+int rt_release_now(capos_cap_t cap)
+{
+	struct capos_sqe sqe = {.opcode = CAPOS_OP_RELEASE, .cap = cap};
+
+	return rt_submit_wait(&sqe, NULL);
 }
 
 capos_cap_t rt_capset_find(const char *name, uint64_t interface_id)

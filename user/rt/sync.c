@@ -19,14 +19,8 @@ int rt_park(const uint32_t *word, uint32_t expected, uint64_t timeout_ns)
 	    .params_len = expected,
 	    .result_addr = timeout_ns,
 	};
-	struct capos_cqe cqe;
-	uint64_t ud;
-	int rc;
 
-	while (!(ud = rt_submit(&sqe)))
-		rt_flush();
-	rc = rt_wait(ud, &cqe);
-	return rc < 0 ? rc : cqe.result;
+	return rt_submit_wait(&sqe, NULL);
 }
 
 int rt_unpark(const uint32_t *word, uint32_t n)
@@ -36,14 +30,8 @@ int rt_unpark(const uint32_t *word, uint32_t n)
 	    .params_addr = (uint64_t)word,
 	    .params_len = n,
 	};
-	struct capos_cqe cqe;
-	uint64_t ud;
-	int rc;
 
-	while (!(ud = rt_submit(&sqe)))
-		rt_flush();
-	rc = rt_wait(ud, &cqe);
-	return rc < 0 ? rc : cqe.result;
+	return rt_submit_wait(&sqe, NULL);
 }
 
 /* Takes m, leaving it marked contended (2): whoever unlocks next wakes a

@@ -107,6 +107,13 @@ long rt_flush(void);
 int rt_wait(uint64_t user_data, struct capos_cqe *cqe);
 
 /*
+ * Submits one SQE (flushing while the SQ is full) and waits for its
+ * completion. Returns the CQE's result (with *cqe if not NULL), or a
+ * negative cap_enter error.
+ */
+int rt_submit_wait(const struct capos_sqe *sqe, struct capos_cqe *cqe);
+
+/*
  * Waits for the first completion among user_data[0..n) (0 entries are
  * skipped). Returns its index with *cqe, or a negative cap_enter error.
  */
