@@ -76,7 +76,7 @@ static void test_not_allowed(capos_cap_t s, capos_cap_t c)
 	rc = recv_within(c, sizeof(rbuf), &cqe);
 	check(rc == CAPOS_E_NOT_ALLOWED, "RECV on a client facet: %s",
 	      err_name(rc));
-	rc = recv_within(chk_con, sizeof(rbuf), &cqe);
+	rc = recv_within(report_con, sizeof(rbuf), &cqe);
 	check(rc == CAPOS_E_NOT_ALLOWED, "RECV on a Console: %s", err_name(rc));
 	rc = ep_return(s, 12345, NULL, 0, 0, NULL, 0);
 	check(rc == CAPOS_E_BAD_SQE, "RETURN of a call id never issued: %s",
@@ -538,9 +538,9 @@ int main(void)
 	struct ledger base;
 
 	if (!ept_init("epbasic"))
-		return chk_finish();
+		return report_finish();
 	if (!check(ledger_get(&base), "read our own ledger"))
-		return chk_finish();
+		return report_finish();
 	say_quotas("ledger used", &base.used);
 	test_create();
 	test_by_hand();
@@ -548,5 +548,5 @@ int main(void)
 	test_queue_full();
 	test_sessions();
 	ledger_back(&base, "after everything");
-	return chk_finish();
+	return report_finish();
 }

@@ -310,9 +310,9 @@ int main(void)
 	struct ledger base;
 
 	if (!ept_init("epdeath"))
-		return chk_finish();
+		return report_finish();
 	if (!check(ledger_get(&base), "read our own ledger"))
-		return chk_finish();
+		return report_finish();
 	test_release_facet();
 	test_server_killed();
 	test_server_exits();
@@ -321,5 +321,5 @@ int main(void)
 	test_caller_killed_queued();
 	test_caller_killed_child_server();
 	ledger_back(&base, "after everything");
-	return chk_finish();
+	return report_finish();
 }

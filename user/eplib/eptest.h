@@ -7,7 +7,7 @@
 #ifndef CAPOS_USER_EPTEST_H
 #define CAPOS_USER_EPTEST_H
 
-#include "../spawntest/check.h"
+#include "../testlib/report.h"
 #include "ep.h"
 
 #define EP_POLL_MS 3000 /* longest wait for a child to reach a state */
@@ -33,48 +33,17 @@ static const struct rt_quotas client_q = {
 /* Finds the test's capabilities; false (reported) if one is missing. */
 static inline bool ept_init(const char *prog)
 {
-	chk_prog = prog;
-	chk_con = rt_capset_find("console", RT_IFACE_CONSOLE);
+	report_prog = prog;
+	report_con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
 	frames = rt_capset_find("frames", RT_IFACE_FRAME_ALLOCATOR);
-	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
+	report_spawner = spawner =
+	    rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
 	factory = rt_capset_find("endpoints", EP_IFACE_FACTORY);
-	if (!chk_con)
+	if (!report_con)
 		return false;
 	return check(timer && frames && spawner && factory,
 	             "granted timer, frames, spawner and endpoints");
-}
-
-struct ledger {
-	struct rt_quotas lim, used;
-};
-
-static inline bool ledger_get(struct ledger *l)
-{
-	int rc = rt_spawner_ledger(spawner, &l->lim, &l->used);
-
-	if (rc)
-		say("ledger: %s", err_name(rc));
-	return rc == 0;
-}
-
-/* True if a is b; prints both when not. */
-static inline bool ledger_eq(const struct ledger *a, const struct ledger *b)
-{
-	if (quotas_eq(&a->lim, &b->lim) && quotas_eq(&a->used, &b->used))
-		return true;
-	say_quotas("ledger used, before", &b->used);
-	say_quotas("ledger used, now", &a->used);
-	return false;
-}
-
-/* The caller's ledger is back to base (one check). */
-static inline void ledger_back(const struct ledger *base, const char *what)
-{
-	struct ledger now;
-
-	check(ledger_get(&now) && ledger_eq(&now, base),
-	      "%s: the ledger is back where it started", what);
 }
 
 /* A new endpoint of EP_IFACE; false (reported) if create failed. */

@@ -495,14 +495,14 @@ int main(void)
 	capos_cap_t s, c, h;
 
 	if (!ept_init("eptransfer"))
-		return chk_finish();
+		return report_finish();
 	warm_up();
 	if (!check(ledger_get(&base), "read our own ledger") ||
 	    !ept_create(&s, &c))
-		return chk_finish();
+		return report_finish();
 	h = spawn_server(s, &server_q);
 	if (!h)
-		return chk_finish();
+		return report_finish();
 	test_move(c);
 	test_copy(c);
 	test_no_slot();
@@ -516,5 +516,5 @@ int main(void)
 	reap(h);
 	rt_release_now(c);
 	ledger_back(&base, "after everything");
-	return chk_finish();
+	return report_finish();
 }

@@ -498,7 +498,7 @@ int main(void)
 		return 100;
 	if (!check(timer && vm && threads && tctl && spawner,
 	           "granted timer, vm, threads, thread and spawner"))
-		return thr_finish();
+		return report_finish();
 	ledger_get(&before);
 	test_changed();
 	test_timeout();
@@ -510,5 +510,5 @@ int main(void)
 	test_mutex();
 	test_cond();
 	ledger_near(&before, "every thread joined");
-	return thr_finish();
+	return report_finish();
 }

@@ -7,7 +7,7 @@
  * waits for the child and reads the reply again through its own mapping.
  * The layout is shm.h. Started by tests/system/shmtest.test.
  */
-#include "../spawntest/check.h"
+#include "../testlib/report.h"
 #include "shm.h"
 
 #define ONE_MS (1000ull * 1000)
@@ -68,7 +68,7 @@ static void run(capos_cap_t frames, capos_cap_t spawner)
 	      used0.frames, used1.frames);
 
 	shm_fill(s->parent, SHM_FIRST);
-	struct rt_grant g[3] = {{"console", chk_con, CAPOS_XFER_COPY},
+	struct rt_grant g[3] = {{"console", report_con, CAPOS_XFER_COPY},
 	                        {"timer", timer, CAPOS_XFER_COPY},
 	                        {"memory", mem, CAPOS_XFER_COPY}};
 
@@ -107,15 +107,16 @@ int main(void)
 {
 	capos_cap_t frames, spawner;
 
-	chk_prog = "shmtest";
-	chk_con = rt_capset_find("console", RT_IFACE_CONSOLE);
+	report_prog = "shmtest";
+	report_con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
 	frames = rt_capset_find("frames", RT_IFACE_FRAME_ALLOCATOR);
-	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
-	if (!chk_con)
+	report_spawner = spawner =
+	    rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
+	if (!report_con)
 		return 100;
 	if (check(timer && frames && spawner,
 	          "granted timer, frames and spawner"))
 		run(frames, spawner);
-	return chk_finish();
+	return report_finish();
 }

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 #include <capnp/capnp.h>
-#include "check.h"
+#include "../testlib/report.h"
 
 #define ONE_MS          (1000ull * 1000)
 #define SPAWNCHILD_OK   42 /* user/spawnchild: every check held */
@@ -28,29 +28,6 @@ static const struct rt_quotas child_q = {
     .endpoint_queue = 0,
     .kernel_memory = 65536,
 };
-
-struct ledger {
-	struct rt_quotas lim, used;
-};
-
-static bool ledger_get(struct ledger *l)
-{
-	int rc = rt_spawner_ledger(spawner, &l->lim, &l->used);
-
-	if (rc)
-		say("ledger: %s", err_name(rc));
-	return rc == 0;
-}
-
-/* Compares two ledgers; prints both when they differ. */
-static bool ledger_eq(const struct ledger *a, const struct ledger *b)
-{
-	if (quotas_eq(&a->lim, &b->lim) && quotas_eq(&a->used, &b->used))
-		return true;
-	say_quotas("ledger used, one", &a->used);
-	say_quotas("ledger used, other", &b->used);
-	return false;
-}
 
 /* Spawns binary with grants; returns the handle or 0 (reported). */
 static capos_cap_t spawn(const char *name, const char *binary,
@@ -100,7 +77,7 @@ static bool caps_work(void)
 	uint64_t ns;
 
 	return rt_timer_now(timer, &ns) == 0 &&
-	       rt_console_write(chk_con, "", 0) == 0;
+	       rt_console_write(report_con, "", 0) == 0;
 }
 
 /* After a refused spawn: nothing was charged, nothing gained or lost. */
@@ -136,7 +113,7 @@ static void refused(const char *what, const char *binary,
 
 static void test_exit_codes(void)
 {
-	struct rt_grant con_only = {"console", chk_con, CAPOS_XFER_COPY};
+	struct rt_grant con_only = {"console", report_con, CAPOS_XFER_COPY};
 	struct rt_grant timer_only = {"timer", timer, CAPOS_XFER_COPY};
 	capos_cap_t h;
 
@@ -415,7 +392,7 @@ static void test_raw(void)
 	struct capos_xfer tcopy = {timer, CAPOS_XFER_COPY, 0};
 	struct capos_xfer tmove = {timer, CAPOS_XFER_MOVE, 0};
 	struct capos_xfer two[2] = {{timer, CAPOS_XFER_MOVE, 0},
-	                            {chk_con, CAPOS_XFER_COPY, 0}};
+	                            {report_con, CAPOS_XFER_COPY, 0}};
 	struct raw_grant one = {"timer", 0}, past = {"timer", 1};
 	struct raw_grant twice[2] = {{"a", 0}, {"b", 0}};
 	struct ledger before, after;
@@ -443,10 +420,10 @@ static void test_hostile(const struct ledger *base)
 	static const char name31[] = "abcdefghijklmnopqrstuvwxyz01234";
 	static const char name32[] = "abcdefghijklmnopqrstuvwxyz012345";
 	struct rt_grant t = {"timer", timer, CAPOS_XFER_COPY};
-	struct rt_grant con_move = {"", chk_con, CAPOS_XFER_MOVE};
+	struct rt_grant con_move = {"", report_con, CAPOS_XFER_MOVE};
 	struct rt_grant long_name = {name32, timer, CAPOS_XFER_COPY};
 	struct rt_grant dup[2] = {{"x", timer, CAPOS_XFER_COPY},
-	                          {"x", chk_con, CAPOS_XFER_COPY}};
+	                          {"x", report_con, CAPOS_XFER_COPY}};
 	struct rt_grant bad[2] = {{"timer", timer, CAPOS_XFER_MOVE},
 	                          {"bogus", BOGUS_CAP, CAPOS_XFER_COPY}};
 	struct rt_grant odd_mode = {"timer", timer, 3};
@@ -462,7 +439,7 @@ static void test_hostile(const struct ledger *base)
 	        CAPOS_E_NOT_ALLOWED);
 	refused("empty grant name (console moved)", "minimal", &con_move, 1,
 	        &child_q, CAPOS_E_NOT_ALLOWED);
-	check(rt_console_write_line(chk_con,
+	check(rt_console_write_line(report_con,
 	                            "spawntest: (console still "
 	                            "here after the refused move)") == 0,
 	      "a cap moved into a refused spawn stays the caller's");
@@ -594,17 +571,18 @@ int main(void)
 	struct ledger base, end;
 	capos_cap_t mem = 0;
 
-	chk_prog = "spawntest";
-	chk_con = rt_capset_find("console", RT_IFACE_CONSOLE);
+	report_prog = "spawntest";
+	report_con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
 	frames = rt_capset_find("frames", RT_IFACE_FRAME_ALLOCATOR);
-	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
-	if (!chk_con)
+	report_spawner = spawner =
+	    rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
+	if (!report_con)
 		return 100;
 	if (!check(timer && frames && spawner,
 	           "granted timer, frames and spawner") ||
 	    !check(ledger_get(&base), "read the caller's own ledger"))
-		return chk_finish();
+		return report_finish();
 	say_quotas("ledger limits", &base.lim);
 	say_quotas("ledger used", &base.used);
 
@@ -622,5 +600,5 @@ int main(void)
 	check(ledger_get(&end) && ledger_eq(&end, &base),
 	      "after everything the ledger is exactly where it started");
 	say_quotas("ledger used at the end", &end.used);
-	return chk_finish();
+	return report_finish();
 }

@@ -5,7 +5,7 @@
  * endpoint queue, kernel memory) must come back exactly to where it was
  * after a warm-up spawn. Started by tests/system/storm.test.
  */
-#include "../spawntest/check.h"
+#include "../testlib/report.h"
 
 #define STORM_CYCLES 10000
 #define STORM_REPORT 1000 /* a progress line every this many cycles */
@@ -95,13 +95,13 @@ static void storm(void)
 
 int main(void)
 {
-	chk_prog = "storm";
-	chk_con = rt_capset_find("console", RT_IFACE_CONSOLE);
+	report_prog = "storm";
+	report_con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	timer = rt_capset_find("timer", RT_IFACE_TIMER);
 	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
-	if (!chk_con)
+	if (!report_con)
 		return 100;
 	if (check(timer && spawner, "granted timer and spawner"))
 		storm();
-	return chk_finish();
+	return report_finish();
 }

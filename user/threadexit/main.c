@@ -56,10 +56,10 @@ int main(void)
 		return 100;
 	if (!check(timer && vm && threads && tctl && spawner,
 	           "granted timer, vm, threads, thread and spawner"))
-		return thr_finish();
+		return report_finish();
 	run(NULL, 33, "capos_exit by the first thread, others blocked");
 	run("mode-worker", 44,
 	    "capos_exit by another thread, the first one blocked too");
 	run("mode-last", 66, "the last thread's exit code is the process's");
-	return thr_finish();
+	return report_finish();
 }

@@ -517,11 +517,11 @@ int main(void)
 		return 100;
 	if (!check(timer && vm && threads && tctl && spawner && factory,
 	           "granted timer, vm, threads, thread, spawner, endpoints"))
-		return thr_finish();
+		return report_finish();
 	test_spawn_join();
 	test_concurrent();
 	test_join_self();
 	test_quota();
 	test_hostile();
-	return thr_finish();
+	return report_finish();
 }
