@@ -83,6 +83,14 @@ static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 	}
 }
 
+/* Posts a completion, counting the ones that refused their SQE. */
+static void post_result(struct thread *t, const struct capos_cqe *cqe)
+{
+	if (cqe->result < 0 && cqe->result != CAPOS_E_BUFFER_TOO_SMALL)
+		t->ring->hdr.sqes_rejected++;
+	post_reserved(t, cqe);
+}
+
 static void complete(struct thread *t, uint64_t user_data, int result,
                      uint32_t flags, uint32_t needed)
 {
@@ -93,9 +101,7 @@ static void complete(struct thread *t, uint64_t user_data, int result,
 	    .needed = needed,
 	};
 
-	if (result < 0 && result != CAPOS_E_BUFFER_TOO_SMALL)
-		t->ring->hdr.sqes_rejected++;
-	post_reserved(t, &cqe);
+	post_result(t, &cqe);
 }
 
 /* Rejects what no opcode allows: reserved fields and unknown flags. */
@@ -520,9 +526,7 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
 		                         .result = CAPOS_E_BAD_POINTER};
 	}
-	if (cqe.result < 0 && cqe.result != CAPOS_E_BUFFER_TOO_SMALL)
-		t->ring->hdr.sqes_rejected++;
-	post_reserved(t, &cqe);
+	post_result(t, &cqe);
 	arch_irq_restore(s);
 }
 

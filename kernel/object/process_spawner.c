@@ -184,21 +184,6 @@ read_quotas(const struct capos_process_spawner_spawn_params *p,
 	return NULL;
 }
 
-/* Copies the descriptors' interface ids before the transfer hides the
- * moved slots (a bad CapId gets 0: prepare refuses it anyway). */
-static void grant_interfaces(struct process *caller, const struct call *c,
-                             uint64_t *iface)
-{
-	for (uint32_t i = 0; i < c->nxfer; i++) {
-		struct cap_slot *slot;
-
-		iface[i] =
-		    cap_table_lookup(&caller->caps, c->xfer[i].cap, &slot)
-		        ? 0
-		        : slot->interface_id;
-	}
-}
-
 static void on_copy(void *ctx, void *object)
 {
 	(void)ctx;
@@ -250,7 +235,6 @@ static int build_child(struct call *c, struct spawn_args *a,
 {
 	struct process *caller = c->caller->proc, *child;
 	struct capset_desc d[CAPOS_XFER_MAX + SPAWN_MAX_EXPORTS];
-	uint64_t iface[CAPOS_XFER_MAX];
 	const struct xfer_ops ops = {.on_copy = on_copy};
 	struct xfer_txn tx;
 	int err;
@@ -261,7 +245,6 @@ static int build_child(struct call *c, struct spawn_args *a,
 	if (!child)
 		return err;
 	child->session = a->session ? a->session : caller->session;
-	grant_interfaces(caller, c, iface);
 	err = xfer_prepare(&tx, &caller->caps, &child->caps, &c->xfer_key,
 	                   c->xfer, c->nxfer);
 	if (err)
@@ -271,7 +254,7 @@ static int build_child(struct call *c, struct spawn_args *a,
 
 		d[i].name = a->grant_name[i];
 		d[i].cap = tx.item[k].dst;
-		d[i].interface_id = iface[k];
+		d[i].interface_id = tx.item[k].interface_id;
 	}
 	err = make_exports(caller, child, a, d + a->ngrants);
 	if (!err)

@@ -20,7 +20,6 @@ static int thread_exit(void *ctx,
 	/* The last thread's code becomes the process's. */
 	if (proc->nthreads == 1 && proc->state == PROC_ALIVE)
 		proc->exit_code = capos_thread_control_exit_params_get_code(p);
-	c->caller->exited = true; /* its joiner gets the code */
 	c->caller->exit_code = capos_thread_control_exit_params_get_code(p);
 	c->caller->killed = true; /* leaves at the return to user mode */
 	return CALL_PENDING;      /* never completes */

@@ -23,8 +23,7 @@ struct thread_handle {
 	struct kobject obj;
 	struct thread *thread; /* NULL once it has exited */
 	struct process *owner; /* whose kernel memory the handle is */
-	bool exited;
-	int64_t code;
+	int64_t code;          /* once it has exited */
 	struct join_wait *joins;
 };
 
@@ -59,8 +58,7 @@ void thread_handle_exited(struct thread *t)
 		return;
 	t->handle = NULL;
 	h->thread = NULL;
-	h->exited = true;
-	h->code = t->exited ? t->exit_code : -1;
+	h->code = t->exit_code;
 	while (h->joins) {
 		struct join_wait *j = h->joins;
 
@@ -108,7 +106,7 @@ static int handle_join(void *ctx,
 	struct join_wait *j;
 
 	(void)p;
-	if (h->exited) {
+	if (!h->thread) {
 		capos_thread_handle_join_results_set_code(r, h->code);
 		return 0;
 	}

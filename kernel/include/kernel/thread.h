@@ -58,8 +58,7 @@ struct thread {
 	/* A user thread: where it starts, and how it ended. */
 	uint64_t user_entry, user_stack, user_arg;
 	uint32_t ring_slot;     /* its ring page among the process's */
-	bool exited;            /* it called ThreadControl.exit */
-	int64_t exit_code;      /* with exited; -1 when killed */
+	int64_t exit_code;      /* ThreadControl.exit's; -1 if none */
 	struct kobject *handle; /* its ThreadHandle, if not detached */
 };
 
