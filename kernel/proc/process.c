@@ -395,15 +395,29 @@ void process_put(struct process *p)
 		kfree(p);
 }
 
+/* A kernel thread blocked in process_wait_dead. */
+struct dead_wait {
+	struct exit_waiter ew;
+	struct thread *thread;
+};
+
+static void dead_wait_notify(struct exit_waiter *w, struct process *p)
+{
+	(void)p;
+	sched_wake(((struct dead_wait *)w)->thread);
+}
+
 void process_wait_dead(struct process *p)
 {
 	uint64_t s = arch_irq_save();
+	struct dead_wait w = {.ew.notify = dead_wait_notify,
+	                      .thread = current_thread()};
 
-	while (p->state != PROC_DEAD) {
-		p->waiter = current_thread();
-		sched_block(0);
+	if (p->state != PROC_DEAD) {
+		process_add_exit_waiter(p, &w.ew);
+		while (p->state != PROC_DEAD)
+			sched_block(0);
 	}
-	p->waiter = NULL;
 	arch_irq_restore(s);
 }
 
@@ -639,8 +653,6 @@ void thread_exit_current(void)
 		p->state = PROC_DEAD;
 		live_processes--;
 		process_return_ledger(p);
-		if (p->waiter)
-			sched_wake(p->waiter);
 		notify_exit_waiters(p);
 		process_put(p);
 	}

@@ -50,7 +50,6 @@ struct process {
 	uint64_t ring_slots_used[4]; /* ring page slots (bitmap, 256) */
 	uint64_t entry;              /* program entry point */
 	uint32_t refs; /* the threads count as one; handles add theirs */
-	struct thread *waiter;            /* woken when the process is DEAD */
 	struct exit_waiter *exit_waiters; /* ProcessHandle.wait calls */
 	char binary[PROC_NAME_MAX];
 	/* The ledger (docs/ledger.md). Cap slots: the limit is the table's
