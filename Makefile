@@ -4,7 +4,8 @@
 #   make run        boot it in QEMU, serial console on this terminal (Ctrl-A X quits)
 #   make test       build everything and run every test; ends "N passed, N failed"
 #   make debug      boot paused with QEMU's gdb stub on :1234 (docs/debugging.md)
-#   make bench      print the benchmark table
+#   make bench      print the benchmark table, then the SMP scaling table
+#   make bench-scaling  only the SMP scaling table (tools/bench_scaling.py)
 #   make clean
 #
 # Knobs: KVM=1 (use KVM if present), UEFI=1 (boot with OVMF), SMP=n, MEM=size,
@@ -153,7 +154,7 @@ $(MANIFEST_TEST_DIR)/%.iso: $(MANIFEST_TEST_DIR)/%.bin $(KERNEL_ELF) \
 		$(BOOT_MODULES) $(BUILD)/grub.cfg
 	$(call make_iso,$@,$(MANIFEST_TEST_DIR)/$*.root,$<)
 
-.PHONY: all iso kernel host-tests run debug test bench clean format check-format FORCE
+.PHONY: all iso kernel host-tests run debug test bench bench-scaling clean format check-format FORCE
 FORCE:
 
 all: $(ISO) host-tests
@@ -200,6 +201,14 @@ bench:
 	@python3 tools/run_tests.py --build $(BUILD)/bench \
 		--iso $(BUILD)/bench/capos.iso --bench \
 		--linux-base $(BUILD)/linux-baseline
+	@echo
+	@python3 tools/bench_scaling.py --build $(BUILD)/bench \
+		--iso $(BUILD)/bench/capos.iso
+
+bench-scaling:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/bench DEBUG=0 iso
+	@python3 tools/bench_scaling.py --build $(BUILD)/bench \
+		--iso $(BUILD)/bench/capos.iso
 
 clean:
 	rm -rf $(BUILD)

@@ -405,6 +405,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 		arch_halt_forever();
 	}
 	arch_cpu_init();
+	sched_early_init(); /* per-CPU data; this CPU takes the big lock */
 	read_cmdline(&boot_info);
 	if (cmdline_get(cmdline, "panic", arg, sizeof(arg)))
 		panic_set_exit_on_panic(!strcmp(arg, "exit"));

@@ -36,6 +36,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
 HOST_TEST_TIMEOUT = 600  # seconds per host test program
+# Every system test boots this many CPUs unless its spec says "smp: N"
+# (TEST_SMP=n overrides the default for a whole run).
+DEFAULT_SMP = 4
 
 EXIT_NAMES = {qemu.EXIT_PASS: "pass", qemu.EXIT_FAIL: "fail",
               qemu.EXIT_PANIC: "panic"}
@@ -94,7 +97,8 @@ def run_checks(checks, totals):
 
 def parse_spec(path):
     spec = {"firmware": ["bios", "uefi"], "exit": "pass", "expect": [],
-            "reject": [], "timeout": 120, "cmdline": "", "smp": 1,
+            "reject": [], "timeout": 120, "cmdline": "",
+            "smp": int(os.environ.get("TEST_SMP", DEFAULT_SMP)),
             "manifest": None, "count": []}
     with open(path) as f:
         for line in f:

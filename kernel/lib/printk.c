@@ -6,6 +6,7 @@
 #include <format.h>
 #include <kernel/arch.h>
 #include <kernel/printk.h>
+#include <kernel/smp.h>
 #include <kernel/symbols.h>
 
 static volatile int console_silenced;
@@ -88,9 +89,9 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	arch_irq_disable();
-	if (panicking) /* a panic while panicking: stop at once */
-		arch_halt_forever();
-	panicking = 1;
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
+		arch_halt_forever(); /* a second panic, here or elsewhere */
+	smp_stop_others();
 	kprintf("\nPANIC: ");
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);

@@ -12,6 +12,7 @@
 #include <capos/errors.h>
 #include <capos/transfer.h>
 #include <transfer.h>
+#include <kernel/biglock.h>
 #include <kernel/arch.h>
 #include <kernel/kobject.h>
 #include <kernel/objects.h>
@@ -109,6 +110,8 @@ static void user_thread_start(void *arg)
 	struct thread *t = current_thread();
 
 	(void)arg;
+	arch_irq_disable();
+	kernel_unlock(); /* taken over from the thread that switched to us */
 	arch_enter_user(t->user_entry, t->user_stack, t->ring_user, t->tid,
 	                t->user_arg);
 }
@@ -600,6 +603,7 @@ void process_kill(struct process *p, enum exit_kind kind, int64_t code)
 	for (struct thread *t = p->threads; t; t = t->proc_next) {
 		t->killed = true;
 		sched_wake(t);
+		sched_kick(t); /* running on another CPU: come in and die */
 	}
 	arch_irq_restore(s);
 }

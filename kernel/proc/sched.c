@@ -1,25 +1,37 @@
 /*
- * sched.c - a preemptive round-robin scheduler for one CPU.
+ * sched.c - a preemptive round-robin scheduler, one run queue per CPU.
  *
- * One FIFO run queue; blocked threads sit on no queue (or, with a
- * deadline, on the sleep list ordered by deadline), so they cost nothing.
+ * Each CPU runs its own FIFO run queue; blocked threads sit on no queue
+ * (or, with a deadline, on the global sleep list ordered by deadline),
+ * so they cost nothing. Placement: a thread that becomes runnable goes
+ * to an idle CPU, the one it last ran on if that one is idle, and is
+ * queued behind the running thread only when no CPU is idle (then it
+ * waits at most a tick: the timer ends the running thread's slice). A
+ * CPU that finds its own queue empty steals the oldest thread of the
+ * busiest queue; idle CPUs look again at every tick of their own.
+ *
  * Preemption happens only on the way back to user mode: kernel code is
- * never switched out in the middle, which keeps its invariants simple.
- * Every function here runs with interrupts off.
+ * never switched out in the middle. Everything here runs with
+ * interrupts off and the big kernel lock held (kernel/biglock.h); the
+ * lock goes along through arch_thread_switch to the next thread.
  */
 #include <string.h>
 #include <kernel/arch.h>
+#include <kernel/as.h>
+#include <kernel/biglock.h>
 #include <kernel/cpu.h>
 #include <kernel/ktimer.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
 
+struct cpu *cpu_by_id[MAX_CPUS];
+uint32_t cpu_id_limit;
+
 static struct cpu boot_cpu;
-static struct thread *run_head, *run_tail;
 static struct thread *sleepers; /* ordered by deadline_ns */
-static struct thread *to_reap;  /* dead, its stack still in use */
 static uint32_t next_tid = 1;
 
 struct thread *current_thread(void)
@@ -43,28 +55,77 @@ uint64_t time_now_ns(void)
 	return (uint64_t)(((unsigned __int128)arch_cycles() * mult) >> 32);
 }
 
-static void run_enqueue(struct thread *t)
+static void run_enqueue(struct cpu *c, struct thread *t)
 {
 	KASSERT(t->state == THREAD_RUNNABLE);
 	t->next = NULL;
-	if (run_tail)
-		run_tail->next = t;
+	if (c->run_tail)
+		c->run_tail->next = t;
 	else
-		run_head = t;
-	run_tail = t;
+		c->run_head = t;
+	c->run_tail = t;
+	c->nr_queued++;
 }
 
-static struct thread *run_dequeue(void)
+static struct thread *run_dequeue(struct cpu *c)
 {
-	struct thread *t = run_head;
+	struct thread *t = c->run_head;
 
 	if (t) {
-		run_head = t->next;
-		if (!run_head)
-			run_tail = NULL;
+		c->run_head = t->next;
+		if (!c->run_head)
+			c->run_tail = NULL;
 		t->next = NULL;
+		c->nr_queued--;
 	}
 	return t;
+}
+
+/* The oldest thread of the busiest stealable queue, or NULL. */
+static struct thread *steal(struct cpu *self)
+{
+	struct cpu *victim = NULL;
+
+	for (uint32_t i = 0; i < cpu_id_limit; i++) {
+		struct cpu *v = cpu_by_id[i];
+
+		if (v && v != self && v->nr_queued &&
+		    (!victim || v->nr_queued > victim->nr_queued))
+			victim = v;
+	}
+	return victim ? run_dequeue(victim) : NULL;
+}
+
+static struct cpu *idle_cpu(void)
+{
+	for (uint32_t i = 0; i < cpu_id_limit; i++) {
+		struct cpu *c = cpu_by_id[i];
+
+		if (c && c->idling)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * Queues a runnable t: on `prefer` if it is idle, else on any idle CPU,
+ * else here. An idle CPU other than this one is kicked (and marked no
+ * longer idle, so one kick is enough); this CPU, if idle, is in an
+ * interrupt and its idle loop looks at its queue next.
+ */
+static void place(struct thread *t, struct cpu *prefer)
+{
+	struct cpu *self = this_cpu(), *c = prefer;
+
+	if (!c || !c->idling)
+		c = self->current == self->idle ? self : idle_cpu();
+	if (!c)
+		c = self;
+	run_enqueue(c, t);
+	if (c != self && c->idling) {
+		c->idling = false;
+		smp_kick(c);
+	}
 }
 
 static void sleep_remove(struct thread *t)
@@ -88,11 +149,14 @@ static void sleep_insert(struct thread *t)
 	*p = t;
 }
 
+/* Frees the thread that died on this CPU, once we are off its stack. */
 static void reap(void)
 {
-	if (to_reap && to_reap != current_thread()) {
-		thread_free(to_reap);
-		to_reap = NULL;
+	struct cpu *c = this_cpu();
+
+	if (c->to_reap && c->to_reap != c->current) {
+		thread_free(c->to_reap);
+		c->to_reap = NULL;
 	}
 }
 
@@ -102,26 +166,31 @@ static void schedule(void)
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current, *next;
 
+	KASSERT(kernel_lock_held());
 	c->need_resched = false;
 	if (prev->state == THREAD_RUNNING && prev != c->idle) {
 		prev->state = THREAD_RUNNABLE;
-		run_enqueue(prev);
+		run_enqueue(c, prev);
 	}
-	next = run_dequeue();
+	next = run_dequeue(c);
+	if (!next)
+		next = steal(c);
 	if (!next)
 		next = c->idle;
 	if (prev->state == THREAD_DEAD) {
-		KASSERT(!to_reap);
-		to_reap = prev;
+		KASSERT(!c->to_reap);
+		c->to_reap = prev;
 	}
 	if (next == prev) {
 		prev->state = THREAD_RUNNING;
 		return;
 	}
 	next->state = THREAD_RUNNING;
+	next->cpu = c;
 	if (next->proc)
 		process_activate(next->proc);
 	arch_thread_switch(prev, next);
+	/* Possibly on another CPU now: `c` is stale. */
 	reap();
 }
 
@@ -138,7 +207,7 @@ void sched_make_runnable(struct thread *t)
 
 	KASSERT(t->state == THREAD_NEW);
 	t->state = THREAD_RUNNABLE;
-	run_enqueue(t);
+	place(t, NULL);
 	arch_irq_restore(s);
 }
 
@@ -151,9 +220,15 @@ void sched_wake(struct thread *t)
 			sleep_remove(t);
 		t->timed_out = false;
 		t->state = THREAD_RUNNABLE;
-		run_enqueue(t);
+		place(t, t->cpu);
 	}
 	arch_irq_restore(s);
+}
+
+void sched_kick(struct thread *t)
+{
+	if (t->state == THREAD_RUNNING && t->cpu && t->cpu != this_cpu())
+		smp_kick(t->cpu);
 }
 
 bool sched_block(uint64_t deadline_ns)
@@ -194,10 +269,10 @@ void sched_tick(void)
 		t->deadline_ns = 0;
 		t->timed_out = true;
 		t->state = THREAD_RUNNABLE;
-		run_enqueue(t);
+		place(t, t->cpu);
 	}
 	timers_fire(now);
-	if (run_head)
+	if (this_cpu()->nr_queued)
 		this_cpu()->need_resched = true;
 }
 
@@ -221,37 +296,104 @@ void sched_exit_current(void)
 	panic("sched: a dead thread ran again");
 }
 
+/*
+ * A CPU's idle thread: runs what it can find (its queue, or stolen),
+ * then gives the big lock back and halts until an interrupt: its timer
+ * tick (a chance to steal again) or a kick from a CPU that queued work
+ * for it. It first leaves every process's page tables, so shootdowns
+ * never need to wait for a halted CPU.
+ */
 static void idle_loop(void *arg)
 {
+	struct cpu *c = this_cpu(); /* an idle thread never moves */
+
 	(void)arg;
+	arch_irq_disable();
 	for (;;) {
 		kernel_idle();
+		schedule();
+		if (c->nr_queued)
+			continue;
+		c->idling = true;
+		as_activate_kernel();
+		kernel_unlock();
 		arch_wait_for_interrupt();
-		if (run_head)
-			sched_yield();
+		arch_irq_disable();
+		kernel_lock();
+		c->idling = false;
 	}
 }
 
+static void cpu_register(struct cpu *c)
+{
+	KASSERT(c->id < MAX_CPUS && !cpu_by_id[c->id]);
+	cpu_by_id[c->id] = c;
+	if (c->id >= cpu_id_limit)
+		cpu_id_limit = c->id + 1;
+}
+
+/* Boot contexts become threads that are never resumed; static, so that
+ * the heap looks the same before and after the CPUs join. */
 static uint8_t boot_fpu_area[sizeof(struct thread)]
     __attribute__((aligned(16)));
+static struct thread ap_boot_context[MAX_CPUS];
+
+void sched_early_init(void)
+{
+	cpu_init_this(&boot_cpu, 0);
+	/* The boot context is the first thread; it will never be resumed. */
+	boot_cpu.current = (struct thread *)boot_fpu_area;
+	boot_cpu.current->state = THREAD_RUNNING;
+	cpu_register(&boot_cpu);
+	kernel_lock();
+}
 
 void sched_init(void)
 {
-	cpu_init_this(&boot_cpu, 0);
 	boot_cpu.idle = thread_create_kernel(idle_loop, NULL);
 	if (!boot_cpu.idle)
 		panic("sched: no memory for the idle thread");
-	/* The boot context becomes a thread that will never be resumed. */
-	boot_cpu.current = (struct thread *)boot_fpu_area;
-	boot_cpu.current->state = THREAD_RUNNING;
 }
 
 void sched_start(void)
 {
 	arch_irq_disable();
+	smp_release_aps();
 	boot_cpu.current->state = THREAD_DEAD;
 	schedule();
 	panic("sched: boot context resumed");
+}
+
+/* Registered before it starts, so that it can be woken while it waits
+ * for the big lock; it has no queue and is never idle until it joins. */
+bool sched_prepare_cpu(struct cpu *c)
+{
+	KASSERT(c->id < MAX_CPUS);
+	c->idle = thread_create_kernel(idle_loop, NULL);
+	if (!c->idle)
+		return false;
+	cpu_register(c);
+	return true;
+}
+
+void sched_unprepare_cpu(struct cpu *c)
+{
+	if (c->idle)
+		thread_free(c->idle);
+	c->idle = NULL;
+	cpu_by_id[c->id] = NULL;
+}
+
+void sched_ap_start(struct cpu *c)
+{
+	struct thread *boot = &ap_boot_context[c->id];
+
+	KASSERT(kernel_lock_held() && c == this_cpu() && c->idle);
+	boot->state = THREAD_RUNNING;
+	c->current = boot;
+	boot->state = THREAD_DEAD;
+	schedule();
+	panic("sched: an AP's boot context resumed");
 }
 
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg)
@@ -273,8 +415,9 @@ struct thread *thread_create_kernel(void (*fn)(void *), void *arg)
 
 void thread_free(struct thread *t)
 {
-	/* The boot context is not heap memory: never free it. */
-	if ((uint8_t *)t == boot_fpu_area)
+	/* Boot contexts are not heap memory: never free them. */
+	if ((uint8_t *)t == boot_fpu_area ||
+	    (t >= ap_boot_context && t < ap_boot_context + MAX_CPUS))
 		return;
 	kfree(t->kstack);
 	kfree(t);

@@ -35,7 +35,7 @@ struct idtr_image {
  * syscall MSRs (thread.c).
  */
 void cpu_init_ap_tables(void *gdt_tables, const struct idtr_image *idtr);
-void cpu_init_ap(struct cpu *c, uint32_t id);
+void cpu_init_ap(struct cpu *c, uint32_t id, void *gdt_tables);
 
 static inline void sidt(struct idtr_image *out)
 {

@@ -15,7 +15,9 @@
 /*
  * syscall: rip in rcx, rflags in r11, interrupts masked by SFMASK.
  * Builds a struct trap_frame on the thread's kernel stack (vector 256
- * marks a system call) so the rest of the kernel sees one frame shape.
+ * marks a system call) so the rest of the kernel sees one frame shape,
+ * takes the big kernel lock with interrupts still off, and gives it
+ * back after they are off again on the way out.
  */
 	.global syscall_entry
 syscall_entry:
@@ -31,10 +33,12 @@ syscall_entry:
 	pushq	$256
 	push_gprs
 	xor	%ebp, %ebp
+	call	kernel_lock
 	mov	%rsp, %rdi
 	sti
 	call	syscall_dispatch
 	cli
+	call	kernel_unlock
 	pop_gprs
 	add	$16, %rsp
 	popq	%rcx		/* user rip */

@@ -103,9 +103,19 @@ void gdt_init_cpu(void *tables)
 	gdt_load(ct->gdt, &ct->tss, ct->ist);
 }
 
-void tss_set_kernel_stack(uint64_t top)
+void *gdt_boot_tss(void)
 {
-	tss.rsp[0] = top;
+	return &tss;
+}
+
+void *gdt_tables_tss(void *tables)
+{
+	return &((struct cpu_tables *)tables)->tss;
+}
+
+void tss_set_kernel_stack(void *cpu_tss, uint64_t top)
+{
+	((struct tss *)cpu_tss)->rsp[0] = top;
 }
 
 bool ist_stack_contains(uint64_t addr)

@@ -27,7 +27,11 @@ void gdt_init(void);
  * 16-byte aligned, owned by that CPU for good. */
 size_t gdt_cpu_tables_size(void);
 void gdt_init_cpu(void *tables);
-void tss_set_kernel_stack(uint64_t top);
+/* The boot CPU's TSS, and the one in an AP's tables. */
+void *gdt_boot_tss(void);
+void *gdt_tables_tss(void *tables);
+/* Where the CPU owning cpu_tss enters the kernel from user mode. */
+void tss_set_kernel_stack(void *cpu_tss, uint64_t top);
 bool ist_stack_contains(uint64_t addr);
 #endif
 

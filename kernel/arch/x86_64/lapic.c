@@ -7,6 +7,7 @@
  * follow QEMU's virtual clock, so the numbers are consistent if not real.
  */
 #include <kernel/arch.h>
+#include <kernel/cpu.h>
 #include <kernel/printk.h>
 #include <kernel/vm.h>
 #include "cpu.h"
@@ -37,6 +38,7 @@ static volatile uint32_t *lapic;
 static uint64_t tsc_hz;
 static uint32_t lapic_ticks_per_ms;
 static volatile uint64_t ticks;
+static uint32_t timer_count; /* initial count for the tick rate */
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -90,6 +92,9 @@ void lapic_init(void)
 
 int lapic_send_ipi(uint32_t apic_id, uint32_t icr)
 {
+	uint64_t s;
+	int rc = -1;
+
 	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) {
 		/* x2APIC: one MSR write, no delivery status to wait on. */
 		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr);
@@ -97,14 +102,20 @@ int lapic_send_ipi(uint32_t apic_id, uint32_t icr)
 	}
 	if (!lapic || apic_id > 0xFF)
 		return -1;
+	/* An interrupt between the two writes could send an IPI of its own
+	 * and leave its destination in ICR_HI for ours. */
+	s = arch_irq_save();
 	lapic_write(LAPIC_ICR_HI, apic_id << 24);
 	lapic_write(LAPIC_ICR_LO, icr);
 	for (int i = 0; i < IPI_WAIT_LOOPS; i++) {
-		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING))
-			return 0;
+		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING)) {
+			rc = 0;
+			break;
+		}
 		cpu_pause();
 	}
-	return -1;
+	arch_irq_restore(s);
+	return rc;
 }
 
 bool lapic_init_ap(void)
@@ -151,7 +162,8 @@ static void calibrate(uint32_t *lapic_counts, uint64_t *tsc_counts)
 static void timer_tick(struct trap_frame *tf)
 {
 	(void)tf;
-	ticks++;
+	if (this_cpu()->id == 0) /* one CPU counts the ticks of the clock */
+		ticks++;
 	kernel_tick();
 }
 
@@ -167,11 +179,17 @@ void arch_timer_init(unsigned hz)
 	if (!lapic_ticks_per_ms)
 		panic("lapic: timer did not count during calibration");
 	trap_set_handler(VEC_TIMER, timer_tick);
-	lapic_write(LAPIC_TIMER_DIV, 0x3);
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, lapic_ticks_per_ms * 1000 / hz);
+	timer_count = lapic_ticks_per_ms * 1000 / hz;
+	lapic_timer_start();
 	kprintf("timer: LAPIC %u kHz (/16), TSC %lu MHz, tick %u Hz\n",
 	        lapic_ticks_per_ms, tsc_hz / 1000000, hz);
+}
+
+void lapic_timer_start(void)
+{
+	lapic_write(LAPIC_TIMER_DIV, 0x3);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, timer_count);
 }
 
 uint64_t arch_cycles_per_second(void)

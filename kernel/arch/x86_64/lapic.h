@@ -13,6 +13,7 @@
 #define ICR_LEVEL_ASSERT   0x00004000
 #define ICR_LEVEL_DEASSERT 0x00000000
 #define ICR_TRIGGER_LEVEL  0x00008000
+#define ICR_FIXED          0x00000000 /* | vector */
 
 void lapic_init(void);
 /*
@@ -24,6 +25,8 @@ int lapic_send_ipi(uint32_t apic_id, uint32_t icr);
 /* On an application processor: software-enables its LAPIC with the
  * timer masked. Returns false if it cannot be reached like the BSP's. */
 bool lapic_init_ap(void);
+/* Starts this CPU's periodic tick at the rate the boot CPU measured. */
+void lapic_timer_start(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
 

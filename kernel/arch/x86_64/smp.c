@@ -2,12 +2,16 @@
  * smp.c - finding the processors (ACPI MADT, lib/acpi.c) and starting
  * the application processors (APs) with INIT, SIPI, SIPI.
  *
- * This is the first step only: an AP sets itself up (GDT, TSS and IST
- * stacks of its own, the shared IDT, per-CPU data in GS, its LAPIC with
- * the timer masked), marks itself online and parks with interrupts off.
- * It touches no scheduler, heap or other shared state: everything it uses
- * was allocated by the boot CPU before the start, and the only thing it
- * writes that others read is its own slot's `state`, atomically.
+ * An AP sets itself up (GDT, TSS and IST stacks of its own, the shared
+ * IDT, per-CPU data in GS, its LAPIC with the timer masked), marks itself
+ * online and waits with interrupts off, touching no shared state but its
+ * own slot's `state`: everything it used so far was allocated by the
+ * boot CPU before the start. When the boot CPU starts the scheduler
+ * (smp_release_aps), each AP takes the big kernel lock, starts its tick
+ * and becomes one more CPU of the scheduler (sched_ap_start).
+ *
+ * Also here: the inter-processor interrupts the scheduler and the
+ * address spaces need (kick, TLB shootdown, stop on panic).
  *
  * APs are started one at a time, because they share the trampoline page
  * and its data block. One that does not answer within AP_TIMEOUT_US is
@@ -18,16 +22,20 @@
 #include <cmdline.h>
 #include <string.h>
 #include <kernel/arch.h>
+#include <kernel/as.h>
+#include <kernel/biglock.h>
 #include <kernel/cpu.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
+#include <kernel/thread.h>
 #include <kernel/vm.h>
 #include "cpu.h"
 #include "gdt.h"
 #include "lapic.h"
 #include "pt.h"
 #include "smp.h"
+#include "trap.h"
 
 #define AP_STACK_SIZE 16384
 #define INIT_WAIT_US  10000
@@ -55,6 +63,7 @@ struct ap {
 static struct ap aps[ACPI_MAX_CPUS];
 static struct idtr_image ap_idtr;
 static uint32_t cpus_online = 1;
+static uint32_t aps_released; /* set once by smp_release_aps */
 
 uint32_t smp_cpus_online(void)
 {
@@ -67,15 +76,139 @@ void ap_main(uint64_t index)
 	uint32_t state = AP_NO_LAPIC;
 
 	cpu_init_ap_tables(a->tables, &ap_idtr);
-	cpu_init_ap(a->cpu, (uint32_t)index);
+	cpu_init_ap(a->cpu, (uint32_t)index, a->tables);
+	a->cpu->arch_id = a->apic_id;
 	if (lapic_init_ap()) {
 		a->seen_apic_id = lapic_id();
 		state = AP_ONLINE;
 		__atomic_fetch_add(&cpus_online, 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&a->state, state, __ATOMIC_RELEASE);
-	for (;;)
-		asm volatile("cli; hlt");
+	if (state != AP_ONLINE || a->seen_apic_id != a->apic_id)
+		arch_halt_forever();
+	while (!__atomic_load_n(&aps_released, __ATOMIC_ACQUIRE))
+		cpu_pause();
+	kernel_lock();
+	lapic_timer_start();
+	sched_ap_start(a->cpu);
+}
+
+void smp_release_aps(void)
+{
+	__atomic_store_n(&aps_released, 1, __ATOMIC_RELEASE);
+}
+
+void smp_kick(struct cpu *c)
+{
+	lapic_send_ipi(c->arch_id, ICR_FIXED | VEC_RESCHED);
+}
+
+/* Answers this CPU's TLB request, if one is waiting. */
+static void tlb_answer(void)
+{
+	struct cpu *c = this_cpu();
+	uint32_t req = __atomic_load_n(&c->tlb_req, __ATOMIC_ACQUIRE);
+
+	if (req == c->tlb_done)
+		return;
+	if (c->active_root == c->tlb_root) {
+		if (c->tlb_how == SMP_TLB_DROP)
+			as_activate_kernel();
+		else if (c->tlb_va == SMP_TLB_ALL)
+			write_cr3(read_cr3());
+		else
+			invlpg(c->tlb_va);
+	}
+	__atomic_store_n(&c->tlb_done, req, __ATOMIC_RELEASE);
+}
+
+void arch_cpu_relax(void)
+{
+	cpu_pause();
+	tlb_answer();
+}
+
+/* sti;hlt is atomic: a wake sent after the lock check still ends it. */
+void arch_cpu_sleep(void)
+{
+	asm volatile("sti; hlt; cli" ::: "memory");
+}
+
+void arch_cpu_wake(uint32_t id)
+{
+	struct cpu *c = id < MAX_CPUS ? cpu_by_id[id] : NULL;
+
+	if (c)
+		lapic_send_ipi(c->arch_id, ICR_FIXED | VEC_WAKE);
+}
+
+static void wake_ipi(struct trap_frame *tf)
+{
+	(void)tf; /* its only work was to end a hlt */
+}
+
+/*
+ * One request slot per CPU is enough: only the big lock's holder asks,
+ * and it waits for every answer before it goes on. The set of CPUs with
+ * `root` loaded cannot grow meanwhile: loading one takes the big lock.
+ */
+void smp_tlb_shootdown(paddr_t root, uint64_t va, unsigned how)
+{
+	struct cpu *self = this_cpu();
+	struct cpu *asked[MAX_CPUS];
+	uint32_t n = 0;
+	/* Interrupts off: a nested request would reuse the slots. */
+	uint64_t s = arch_irq_save();
+
+	KASSERT(kernel_lock_held());
+	for (uint32_t i = 0; i < cpu_id_limit; i++) {
+		struct cpu *c = cpu_by_id[i];
+
+		if (!c || c == self ||
+		    __atomic_load_n(&c->active_root, __ATOMIC_RELAXED) != root)
+			continue;
+		c->tlb_root = root;
+		c->tlb_va = va;
+		c->tlb_how = how;
+		__atomic_store_n(&c->tlb_req, c->tlb_done + 1,
+		                 __ATOMIC_RELEASE);
+		lapic_send_ipi(c->arch_id, ICR_FIXED | VEC_TLB);
+		asked[n++] = c;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		while (__atomic_load_n(&asked[i]->tlb_done, __ATOMIC_ACQUIRE) !=
+		       asked[i]->tlb_req)
+			cpu_pause();
+	}
+	arch_irq_restore(s);
+}
+
+static void tlb_ipi(struct trap_frame *tf)
+{
+	(void)tf;
+	tlb_answer();
+}
+
+static void resched_ipi(struct trap_frame *tf)
+{
+	(void)tf;
+	this_cpu()->need_resched = true;
+}
+
+static void stop_ipi(struct trap_frame *tf)
+{
+	(void)tf;
+	arch_halt_forever();
+}
+
+void smp_stop_others(void)
+{
+	for (uint32_t i = 0; i < cpu_id_limit; i++) {
+		struct cpu *c = cpu_by_id[i];
+
+		if (c && c != this_cpu())
+			lapic_send_ipi(c->arch_id, ICR_FIXED | VEC_STOP);
+	}
 }
 
 /* Busy-waits `us` microseconds on the TSC (calibrated by the timer). */
@@ -203,8 +336,11 @@ static bool prepare_ap(struct ap *a, uint32_t apic_id)
 	a->tables = kmalloc(gdt_cpu_tables_size());
 	a->stack = kmalloc(AP_STACK_SIZE);
 	if (a->cpu && a->tables && a->stack && !((uint64_t)a->tables & 15) &&
-	    !((uint64_t)a->stack & 15))
-		return true;
+	    !((uint64_t)a->stack & 15)) {
+		a->cpu->id = (uint32_t)(a - aps);
+		if (sched_prepare_cpu(a->cpu))
+			return true;
+	}
 	kfree(a->cpu);
 	kfree(a->tables);
 	kfree(a->stack);
@@ -295,6 +431,11 @@ void smp_start_aps(const struct boot_info *bi)
 		        AP_TRAMPOLINE_PHYS, AP_TRAMPOLINE_END - 1);
 		start = false;
 	}
+	this_cpu()->arch_id = bsp;
+	trap_set_handler(VEC_RESCHED, resched_ipi);
+	trap_set_handler(VEC_TLB, tlb_ipi);
+	trap_set_handler(VEC_STOP, stop_ipi);
+	trap_set_handler(VEC_WAKE, wake_ipi);
 	sidt(&ap_idtr);
 	for (uint32_t i = 0; i < cpus.count; i++) {
 		const struct acpi_cpu *c = &cpus.cpu[i];
@@ -324,6 +465,7 @@ void smp_start_aps(const struct boot_info *bi)
 		        s == AP_ONLINE     ? "came up with another APIC id"
 		        : s == AP_NO_LAPIC ? "came up but cannot use its LAPIC"
 		                           : "did not come up");
+		sched_unprepare_cpu(aps[index].cpu); /* it will never run */
 	}
 	if (!enabled)
 		enabled = 1;

@@ -53,14 +53,16 @@ static void cpu_setup_msrs(struct cpu *c, uint32_t id)
 void cpu_init_this(struct cpu *c, uint32_t id)
 {
 	cpu_setup_msrs(c, id);
+	c->arch_tss = gdt_boot_tss();
 	asm volatile("fninit; fxsave %0" : "=m"(fpu_initial));
 	/* MXCSR: all SIMD exceptions masked, round to nearest. */
 	*(uint32_t *)(fpu_initial + 24) = 0x1F80;
 }
 
-void cpu_init_ap(struct cpu *c, uint32_t id)
+void cpu_init_ap(struct cpu *c, uint32_t id, void *gdt_tables)
 {
 	cpu_setup_msrs(c, id);
+	c->arch_tss = gdt_tables_tss(gdt_tables);
 }
 
 void arch_thread_init(struct thread *t, void (*fn)(void *), void *arg)
@@ -90,7 +92,7 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
 	asm volatile("fxrstor %0" : : "m"(next->arch.fpu));
 	wrmsr(MSR_FS_BASE, next->arch.fs_base);
-	tss_set_kernel_stack(top);
+	tss_set_kernel_stack(c->arch_tss, top);
 	c->kernel_rsp = top;
 	c->current = next;
 	arch_context_switch(&prev->arch.rsp, next->arch.rsp);

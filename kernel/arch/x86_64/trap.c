@@ -3,12 +3,17 @@
  *
  * An exception in the kernel is a kernel bug: print everything that helps
  * find it (registers, control registers, the faulting address, a
- * backtrace) and halt. Exceptions from user mode arrive with the process
- * issue; until then they are reported the same way.
+ * backtrace) and halt. An exception from user mode ends the process.
+ *
+ * Every way in takes the big kernel lock unless this CPU holds it already
+ * (kernel code was interrupted); the TLB and stop IPIs take no lock, so a
+ * CPU that spins for the lock, or holds it, can always be answered.
  */
 #include <kernel/arch.h>
+#include <kernel/biglock.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
+#include <kernel/smp.h>
 #include <kernel/thread.h>
 #include "cpu.h"
 #include "gdt.h"
@@ -150,12 +155,43 @@ static void dump_frame(const struct trap_frame *tf)
 static __attribute__((noreturn)) void fatal_exception(struct trap_frame *tf)
 {
 	arch_irq_disable();
+	smp_stop_others();
 	dump_frame(tf);
 	print_trace_at(tf->rip, tf->rbp);
 	panic_halt();
 }
 
+static void dispatch(struct trap_frame *tf);
+
 void trap_dispatch(struct trap_frame *tf)
+{
+	uint64_t v = tf->vector;
+	bool taken;
+
+	/* Kernel-mode exceptions are a probe, a user copy's fault (both
+	 * under the lock already) or fatal: a report needs no lock. */
+	if ((v < 32 && !(tf->cs & 3)) || v == VEC_TLB || v == VEC_STOP ||
+	    v == VEC_WAKE) {
+		if (v >= 32) {
+			handlers[v](tf);
+			lapic_eoi();
+			return;
+		}
+		dispatch(tf);
+		return;
+	}
+	if (v == VEC_RESCHED && !(tf->cs & 3)) {
+		/* The interrupted kernel code (or idle loop) looks itself. */
+		handlers[v](tf);
+		lapic_eoi();
+		return;
+	}
+	taken = kernel_lock_trap_enter();
+	dispatch(tf);
+	kernel_lock_trap_exit(taken);
+}
+
+static void dispatch(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
 

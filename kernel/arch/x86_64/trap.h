@@ -19,7 +19,17 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "matches isr.S");
 #define VEC_NMI           2
 #define VEC_MACHINE_CHECK 18
 #define VEC_TIMER         0x20
-#define VEC_SPURIOUS      0xFF
+/*
+ * The LAPIC delivers an interrupt only if its class (vector >> 4) is
+ * above the class of the one in service. A CPU may wait for the big lock
+ * inside the timer or kick handler, so those two sit in lower classes
+ * than the IPIs that must reach a waiter: TLB and wake (class 0xF).
+ */
+#define VEC_RESCHED  0xE0 /* IPI: look at your run queue */
+#define VEC_TLB      0xF1 /* IPI: answer a TLB shootdown */
+#define VEC_STOP     0xF2 /* IPI: another CPU panicked; halt */
+#define VEC_WAKE     0xF3 /* IPI: a lock you sleep on is free */
+#define VEC_SPURIOUS 0xFF
 
 typedef void (*irq_handler)(struct trap_frame *tf);
 

@@ -7,7 +7,9 @@
  */
 #include <string.h>
 #include <kernel/as.h>
+#include <kernel/cpu.h>
 #include <kernel/printk.h>
+#include <kernel/smp.h>
 #include "cpu.h"
 #include "pt.h"
 
@@ -84,6 +86,8 @@ void as_destroy(struct addr_space *as)
 		refund(as, 1);
 	}
 	KASSERT(as->table_frames == 0 && as->owned_frames == 0);
+	/* No CPU may keep walking tables that are about to be reused. */
+	smp_tlb_shootdown(as->root, SMP_TLB_ALL, SMP_TLB_DROP);
 	if (pt_table(read_cr3()) == root)
 		as_activate_kernel();
 	frame_free(as->root);
@@ -169,6 +173,8 @@ int as_unmap(struct addr_space *as, uint64_t va)
 	*pte = 0;
 	if (pt_table(read_cr3()) == phys_to_virt(as->root))
 		invlpg(va);
+	/* Before the frame can be reused, no CPU may still reach it. */
+	smp_tlb_shootdown(as->root, va, SMP_TLB_PAGE);
 	if (e & PTE_OWNED) {
 		frame_free(e & PTE_ADDR);
 		as->owned_frames--;
@@ -219,10 +225,15 @@ bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
 	return true;
 }
 
+/* The CPU's loaded root is kept in its per-CPU data too, so a
+ * shootdown knows which CPUs to ask (smp_tlb_shootdown). */
 void as_activate(const struct addr_space *as)
 {
+	struct cpu *c = this_cpu();
+
 	if (read_cr3() != as->root)
 		write_cr3(as->root);
+	c->active_root = as->root;
 }
 
 void as_activate_kernel(void)
@@ -231,4 +242,5 @@ void as_activate_kernel(void)
 
 	if (read_cr3() != k)
 		write_cr3(k);
+	this_cpu()->active_root = k;
 }

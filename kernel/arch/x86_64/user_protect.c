@@ -4,6 +4,8 @@
  * the address space owns it, never change, so no ledger is touched.
  */
 #include <kernel/as.h>
+#include <kernel/cpu.h>
+#include <kernel/smp.h>
 #include <kernel/vm_region.h>
 #include "cpu.h"
 #include "pt.h"
@@ -21,5 +23,6 @@ int as_protect(struct addr_space *as, uint64_t va, unsigned flags)
 	       pt_flags(flags & (VM_WRITE | VM_EXEC | VM_USER));
 	if (pt_table(read_cr3()) == phys_to_virt(as->root))
 		invlpg(va);
+	smp_tlb_shootdown(as->root, va, SMP_TLB_PAGE);
 	return 0;
 }

@@ -38,6 +38,9 @@ struct thread {
 	struct thread *proc_next; /* the process's list of threads */
 	void *kstack;             /* KSTACK_SIZE bytes */
 
+	/* Scheduling: the CPU it runs or last ran on. */
+	struct cpu *cpu;
+
 	/* Blocking: a wake-up deadline (ns, 0 = none) and why it woke. */
 	uint64_t deadline_ns;
 	bool timed_out;
@@ -77,7 +80,18 @@ __attribute__((noreturn)) void arch_enter_user(uint64_t entry, uint64_t stack,
 void arch_thread_set_tls(struct thread *t, uint64_t base);
 
 /* Scheduler (kernel/proc/sched.c). */
+struct cpu;
+/* The boot CPU's per-CPU data, then the big kernel lock: first thing. */
+void sched_early_init(void);
 void sched_init(void);
+/* Before an AP starts: its idle thread (returns false if no memory);
+ * and the undo, for an AP that did not come up. */
+bool sched_prepare_cpu(struct cpu *c);
+void sched_unprepare_cpu(struct cpu *c);
+/* An AP joins the scheduler (big lock held); never returns. */
+__attribute__((noreturn)) void sched_ap_start(struct cpu *c);
+/* Makes a thread running on another CPU pass through the kernel soon. */
+void sched_kick(struct thread *t);
 void sched_make_runnable(struct thread *t);
 void sched_wake(struct thread *t);
 /* Blocks the current thread until woken or until deadline_ns (0: none).
