@@ -15,25 +15,9 @@
 static uint8_t buffers[RT_SERVE_BUFFERS(SLOTS, RECV_SIZE, RESULT_SIZE)]
     __attribute__((aligned(8)));
 
-static int echo(void *ctx, const struct capos_echo_echo_params *params,
-                struct capos_echo_echo_results_builder *results)
-{
-	const uint8_t *d;
-	uint32_t n;
-
-	(void)ctx;
-	if (capos_echo_echo_params_get_data(params, &d, &n))
-		return rt_serve_throw(&results->s,
-		                      CAPOS_EXCEPTION_TYPE_INVALID_ARGUMENT,
-		                      "data is not Data");
-	/* Too big for the arena: dispatch answers `failed`. */
-	capos_echo_echo_results_set_data(results, d, n);
-	return 0;
-}
-
 RT_DISPATCH(capos_echo)
 
-static const struct capos_echo_server_ops ops = {.echo = echo};
+static const struct capos_echo_server_ops ops = {.echo = rt_echo_answer};
 
 int main(void)
 {

@@ -446,25 +446,9 @@ static uint8_t srv_buffers[RT_SERVE_BUFFERS(SRV_SLOTS, SRV_RECV, SRV_RESULT)]
     __attribute__((aligned(8)));
 static uint32_t served;
 
-static int echo(void *ctx, const struct capos_echo_echo_params *params,
-                struct capos_echo_echo_results_builder *results)
-{
-	const uint8_t *d;
-	uint32_t n;
-
-	(void)ctx;
-	if (capos_echo_echo_params_get_data(params, &d, &n))
-		return rt_serve_throw(&results->s,
-		                      CAPOS_EXCEPTION_TYPE_INVALID_ARGUMENT,
-		                      "data is not Data");
-	capos_echo_echo_results_set_data(results, d, n);
-	__atomic_add_fetch(&served, 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
 RT_DISPATCH(capos_echo)
 
-static const struct capos_echo_server_ops echo_ops = {.echo = echo};
+static const struct capos_echo_server_ops echo_ops = {.echo = rt_echo_answer};
 
 /* Serves until the endpoint closes (the first thread releases it). */
 static int64_t server(void *arg)
@@ -477,6 +461,7 @@ static int64_t server(void *arg)
 	    .recv_size = SRV_RECV,
 	    .result_size = SRV_RESULT,
 	    .buffers = srv_buffers,
+	    .ctx = &served,
 	};
 	int rc = rt_serve(&s);
 

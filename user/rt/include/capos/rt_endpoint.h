@@ -238,4 +238,12 @@ int rt_serve_give(const struct capos_xfer *xfer, uint16_t n);
 int rt_echo(capos_cap_t client, const void *data, uint32_t len, void *out,
             uint32_t out_cap, uint32_t *out_len);
 
+/*
+ * The Echo method for a capos_echo_server_ops: answers with the call's
+ * data; data that is not Data is invalidArgument. ctx (the rt_server's)
+ * is NULL or a uint32_t counting the calls answered (atomically).
+ */
+int rt_echo_answer(void *ctx, const struct capos_echo_echo_params *params,
+                   struct capos_echo_echo_results_builder *results);
+
 #endif
