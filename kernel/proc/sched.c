@@ -81,7 +81,7 @@ static struct thread *run_dequeue(struct cpu *c)
 	return t;
 }
 
-/* The oldest thread of the busiest stealable queue, or NULL. */
+/* The oldest thread of the busiest other queue, or NULL. */
 static struct thread *steal(struct cpu *self)
 {
 	struct cpu *victim = NULL;

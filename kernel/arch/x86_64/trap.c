@@ -163,32 +163,36 @@ static __attribute__((noreturn)) void fatal_exception(struct trap_frame *tf)
 
 static void dispatch(struct trap_frame *tf);
 
-void trap_dispatch(struct trap_frame *tf)
+/*
+ * What is handled without the big lock: kernel-mode exceptions (a probe
+ * or a user copy's fault, both under the lock already, or fatal: a
+ * report needs no lock); the TLB, stop and wake IPIs (the lock's holder
+ * or a waiter must be able to answer them); a kick that interrupted
+ * kernel code (that code, or the idle loop, looks at the queue itself).
+ */
+static bool lock_free(const struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
+	bool user = tf->cs & 3;
+
+	return (v < 32 && !user) || v == VEC_TLB || v == VEC_STOP ||
+	       v == VEC_WAKE || (v == VEC_RESCHED && !user);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
 	bool taken;
 
-	/* Kernel-mode exceptions are a probe, a user copy's fault (both
-	 * under the lock already) or fatal: a report needs no lock. */
-	if ((v < 32 && !(tf->cs & 3)) || v == VEC_TLB || v == VEC_STOP ||
-	    v == VEC_WAKE) {
-		if (v >= 32) {
-			handlers[v](tf);
-			lapic_eoi();
-			return;
-		}
+	if (!lock_free(tf)) {
+		taken = kernel_lock_trap_enter();
 		dispatch(tf);
-		return;
-	}
-	if (v == VEC_RESCHED && !(tf->cs & 3)) {
-		/* The interrupted kernel code (or idle loop) looks itself. */
-		handlers[v](tf);
+		kernel_lock_trap_exit(taken);
+	} else if (tf->vector < 32) {
+		dispatch(tf);
+	} else {
+		handlers[tf->vector](tf);
 		lapic_eoi();
-		return;
 	}
-	taken = kernel_lock_trap_enter();
-	dispatch(tf);
-	kernel_lock_trap_exit(taken);
 }
 
 static void dispatch(struct trap_frame *tf)
