@@ -29,6 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
+import run_tests  # noqa: E402
 
 CMDLINE = ("panic=exit quiet=exits "
            "run=benchscale:console+timer+threads+vm+thread")
@@ -45,46 +46,18 @@ END = re.compile(r"^benchscale: (done|error)|^PANIC|^EXCEPTION:|"
 
 
 def argv_for(iso, cpus, build):
-    """QEMU's command line: tools/qemu.py's, with multi-threaded TCG
-    asked for by name (QEMU's default here, but the table says what ran)."""
-    argv = qemu.command(iso, smp=cpus, cmdline=CMDLINE, vars_dir=build)
-    i = argv.index("-accel")
-    if argv[i + 1] == "tcg":
-        argv[i + 1] = "tcg,thread=multi"
-    return argv
+    """QEMU's command line, for the table: multi-threaded TCG asked for by
+    name (QEMU's default here, but the table says what ran)."""
+    return qemu.command(iso, smp=cpus, cmdline=CMDLINE, vars_dir=build,
+                        tcg_threads="multi")
 
 
 def boot(iso, cpus, build, log_path):
     """One boot; returns the serial lines (stopped at done or an error)."""
-    argv = argv_for(iso, cpus, build)
-    lines, buf = [], b""
-    start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        os.set_blocking(proc.stdout.fileno(), False)
-        while time.monotonic() - start < TIMEOUT:
-            chunk = proc.stdout.read()
-            if chunk:
-                buf += chunk
-                *done, buf = buf.split(b"\n")
-                lines += [d.decode("utf-8", "replace").rstrip("\r")
-                          for d in done]
-                if any(END.search(x) for x in lines):
-                    break
-            elif proc.poll() is not None:
-                lines += (buf + (proc.stdout.read() or b"")).decode(
-                    "utf-8", "replace").split("\n")
-                break
-            else:
-                time.sleep(0.02)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-    os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    with open(log_path, "w") as f:
-        f.write("# " + " ".join(argv) + "\n" + "\n".join(lines) + "\n")
+    _, lines, _ = run_tests.boot(
+        iso, CMDLINE, "bios", TIMEOUT, smp=cpus, log_path=log_path,
+        stop_when=lambda ls: any(END.search(x) for x in ls),
+        tcg_threads="multi")
     return lines
 
 

@@ -29,8 +29,10 @@ def kvm_usable():
 
 
 def command(iso, uefi=False, smp=1, mem="256M", kvm=False, cmdline=None,
-            interactive=False, gdb=False, vars_dir="build", extra=()):
-    """Returns the QEMU argv for one boot."""
+            interactive=False, gdb=False, vars_dir="build", extra=(),
+            tcg_threads=None):
+    """Returns the QEMU argv for one boot. tcg_threads ("single" or
+    "multi") names TCG's threading instead of leaving QEMU's default."""
     argv = ["qemu-system-x86_64", "-machine", "q35", "-m", mem,
             "-smp", str(smp), "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -38,7 +40,8 @@ def command(iso, uefi=False, smp=1, mem="256M", kvm=False, cmdline=None,
     if kvm and kvm_usable():
         argv += ["-accel", "kvm", "-cpu", "host"]
     else:
-        argv += ["-accel", "tcg", "-cpu", "max"]
+        accel = "tcg,thread=" + tcg_threads if tcg_threads else "tcg"
+        argv += ["-accel", accel, "-cpu", "max"]
     if uefi:
         os.makedirs(vars_dir, exist_ok=True)
         vars_copy = os.path.join(vars_dir, "OVMF_VARS.%d.fd" % os.getpid())

@@ -124,14 +124,14 @@ def parse_spec(path):
 
 
 def boot(iso, cmdline, firmware, timeout, smp=1, log_path=None, icount=False,
-         stop_when=None):
+         stop_when=None, tcg_threads=None):
     """Boots once; returns (exit status or None on timeout, lines, times)."""
     extra = []
     if icount:
         extra = ["-icount", "shift=0,sleep=off",
                  "-rtc", "clock=vm,base=2024-01-01T00:00:00", "-net", "none"]
     argv = qemu.command(iso, uefi=(firmware == "uefi"), smp=smp,
-                        cmdline=cmdline, extra=extra)
+                        cmdline=cmdline, extra=extra, tcg_threads=tcg_threads)
     start = time.monotonic()
     lines, times = [], []
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
