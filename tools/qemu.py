@@ -9,6 +9,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -44,7 +45,11 @@ def command(iso, uefi=False, smp=1, mem="256M", kvm=False, cmdline=None,
         argv += ["-accel", accel, "-cpu", "max"]
     if uefi:
         os.makedirs(vars_dir, exist_ok=True)
-        vars_copy = os.path.join(vars_dir, "OVMF_VARS.%d.fd" % os.getpid())
+        # One copy per boot: parallel boots of one run share the pid, and
+        # one boot's cleanup must not delete another's copy.
+        fd, vars_copy = tempfile.mkstemp(prefix="OVMF_VARS.", suffix=".fd",
+                                         dir=vars_dir)
+        os.close(fd)
         shutil.copyfile(OVMF_VARS, vars_copy)
         argv += ["-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                  "-drive", "if=pflash,format=raw,file=" + vars_copy]
