@@ -99,7 +99,7 @@ HOST_TESTS += $(patsubst tests/host/%.c,$(BUILD)/host/%,\
 $(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIB)
 	@mkdir -p $(@D)
 	@echo "  HOSTLD  $@"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_LIB) -lcmocka -pthread -o $@
 
 # Subsystem fragments: before the rules below, whose prerequisites they
 # extend (HOST_TESTS, BOOT_MODULES).

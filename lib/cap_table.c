@@ -78,6 +78,23 @@ static capos_cap_t slot_id(const struct cap_table *t, const struct cap_slot *s)
 	return CAPOS_CAPID_MAKE((uint32_t)(s - t->slots), s->gen);
 }
 
+/*
+ * Brackets a change to a slot that cap_table_lookup_copy could see (its
+ * state, generation or content): the sequence number is odd during it. A
+ * release fence after the odd store and a release store of the even one
+ * order the slot's stores between them for a reader's acquire loads.
+ */
+static void write_begin(struct cap_table *t)
+{
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void write_end(struct cap_table *t)
+{
+	__atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
+}
+
 /* Pushes a zeroed slot on the free list (LIFO). */
 static void push_free(struct cap_table *t, struct cap_slot *s)
 {
@@ -90,6 +107,7 @@ static void push_free(struct cap_table *t, struct cap_slot *s)
 /* Clears a held slot's content and gives it up: free, or retired. */
 static void release(struct cap_table *t, struct cap_slot *s)
 {
+	write_begin(t);
 	s->object = NULL;
 	s->interface_id = 0;
 	s->kind = 0;
@@ -99,10 +117,11 @@ static void release(struct cap_table *t, struct cap_slot *s)
 		/* Reusing it would issue generation 0 or repeat old CapIds. */
 		s->state = CAP_SLOT_RETIRED;
 		t->nretired++;
-		return;
+	} else {
+		s->gen++;
+		push_free(t, s);
 	}
-	s->gen++;
-	push_free(t, s);
+	write_end(t);
 }
 
 int cap_table_alloc(struct cap_table *t, capos_cap_t *id)
@@ -128,11 +147,13 @@ int cap_table_install(struct cap_table *t, capos_cap_t id, void *object,
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
+	write_begin(t);
 	s->object = object;
 	s->interface_id = interface_id;
 	s->xfer_allow = xfer_allow;
 	s->kind = kind;
 	s->state = CAP_SLOT_LIVE;
+	write_end(t);
 	return 0;
 }
 
@@ -168,6 +189,36 @@ int cap_table_lookup(struct cap_table *t, capos_cap_t id,
 	if (!s)
 		return CAPOS_E_BAD_CAP;
 	*slot = s;
+	return 0;
+}
+
+#define LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+
+int cap_table_lookup_copy(const struct cap_table *t, capos_cap_t id,
+                          struct cap_slot *copy)
+{
+	uint32_t idx = CAPOS_CAPID_INDEX(id), seq;
+	const struct cap_slot *s;
+
+	/* capacity and slots never change after cap_table_init. */
+	if (idx >= t->capacity)
+		return CAPOS_E_BAD_CAP;
+	s = &t->slots[idx];
+	do {
+		seq = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+		*copy = (struct cap_slot){
+		    .object = LOAD(s->object),
+		    .interface_id = LOAD(s->interface_id),
+		    .kind = LOAD(s->kind),
+		    .gen = LOAD(s->gen),
+		    .xfer_allow = LOAD(s->xfer_allow),
+		    .state = LOAD(s->state),
+		};
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((seq & 1) ||
+	         __atomic_load_n(&t->seq, __ATOMIC_RELAXED) != seq);
+	if (copy->state != CAP_SLOT_LIVE || copy->gen != CAPOS_CAPID_GEN(id))
+		return CAPOS_E_BAD_CAP;
 	return 0;
 }
 
@@ -207,7 +258,9 @@ int cap_table_reserve(struct cap_table *t, capos_cap_t id)
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
+	write_begin(t);
 	s->state = CAP_SLOT_RESERVED;
+	write_end(t);
 	return 0;
 }
 
@@ -229,7 +282,9 @@ int cap_table_rollback(struct cap_table *t, capos_cap_t id)
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
+	write_begin(t);
 	s->state = CAP_SLOT_LIVE;
+	write_end(t);
 	return 0;
 }
 

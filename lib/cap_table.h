@@ -103,6 +103,9 @@ struct cap_table {
 	 * a list through the transactions, kept by transfer.c. */
 	struct xfer_txn *xfer_inflight;
 	struct cap_xfer_key replay[CAP_XFER_REPLAY_WINDOW]; /* ring, by epoch */
+	/* Odd while a slot change a lookup could see is under way; bumped
+	 * twice by each (cap_table_lookup_copy reads without the lock). */
+	uint32_t seq;
 };
 
 /*
@@ -139,6 +142,18 @@ int cap_table_insert(struct cap_table *t, void *object, uint64_t interface_id,
  */
 int cap_table_lookup(struct cap_table *t, capos_cap_t id,
                      struct cap_slot **slot);
+
+/*
+ * The same answer as cap_table_lookup, as a copy of the slot (next_free
+ * and reserved read as 0), for a reader that does not hold the lock the
+ * table's writers hold: it retries until it read the slot between two
+ * changes, so it never sees one half-done. One writer at a time, always;
+ * any number of these readers alongside. The copy is what the slot held
+ * at one moment; the object may be gone the next (the caller knows why
+ * it is not, e.g. the object is never freed).
+ */
+int cap_table_lookup_copy(const struct cap_table *t, capos_cap_t id,
+                          struct cap_slot *copy);
 
 /*
  * Releases a live slot: bumps its generation (retiring it after 0xFFFF)
