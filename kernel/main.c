@@ -7,6 +7,7 @@
 #include <multiboot2.h>
 #include <string.h>
 #include <kernel/arch.h>
+#include <kernel/biglock.h>
 #include <kernel/boot_modules.h>
 #include <kernel/crash.h>
 #include <kernel/endpoint.h>
@@ -100,12 +101,24 @@ static const char *strchr_bounded(const char *s, char c)
 	return NULL;
 }
 
+/*
+ * Every CPU's timer interrupt, without the big lock: the boot CPU takes
+ * it only if there is shared work (console input waiting, a sleeper or
+ * kernel timer due), so a tick never stalls lock-free work elsewhere.
+ */
 void kernel_tick(void)
 {
 	if (!scheduler_running)
 		return;
-	console_poll_input();
-	sched_tick();
+	if (this_cpu()->id == 0 &&
+	    (arch_console_input_ready() || sched_tick_due())) {
+		bool taken = kernel_lock_trap_enter();
+
+		console_poll_input();
+		sched_tick();
+		kernel_lock_trap_exit(taken);
+	}
+	sched_tick_local();
 }
 
 static const struct boot_module *find_module(const char *name)

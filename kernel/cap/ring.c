@@ -8,6 +8,14 @@
  * value it read steer a kernel access outside the ring. A CQE slot is
  * reserved before an SQE is consumed: when the CQ is full the kernel
  * stops consuming (back-pressure) rather than drop a completion.
+ *
+ * Locking: cap_enter starts without the big kernel lock. NOPs, malformed
+ * SQEs, bad CapIds and calls to lock-free methods of static objects
+ * (kobject.h) are handled without it, so threads on different CPUs do
+ * them at the same time; the first SQE that needs more takes the lock
+ * (kernel_lock_ensure), and it is kept until the return to user mode.
+ * The CQ is shared with whoever completes this thread's calls later, so
+ * every CQ change is made under the thread's ring_lock.
  */
 #include <string.h>
 #include <capos/capid.h>
@@ -17,6 +25,7 @@
 #include <capos/ring.h>
 #include <capos/transfer.h>
 #include <kernel/arch.h>
+#include <kernel/biglock.h>
 #include <kernel/call.h>
 #include <kernel/endpoint.h>
 #include <kernel/park.h>
@@ -58,37 +67,95 @@ void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user)
 	t->ring = kview;
 	t->ring_user = user;
 	t->sq_head = t->cq_tail = t->cq_reserved = 0;
+	t->ring_lock = (struct spinlock)SPINLOCK_INIT("ring");
 }
 
-/* CQEs the user has not consumed yet, by the last cq_head we read. */
+/* CQEs the user has not consumed yet, by the last cq_head we read.
+ * Under the ring lock, or the big lock with the thread not running. */
 static uint32_t cq_pending(const struct thread *t)
 {
 	return t->cq_tail - t->cq_head_seen;
 }
 
-/* Posts one CQE into a slot reserved earlier. Interrupts are off: the
- * ring is written by its own thread's cap_enter or by completions from
- * the tick, never both at once. */
+/* The same, for the running thread without the lock: others may post
+ * meanwhile, so it is a lower bound (what cap_enter returns). */
+static uint32_t ring_posted(const struct thread *t)
+{
+	return __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - t->cq_head_seen;
+}
+
+/* Posts one CQE into a slot reserved earlier. Interrupts are off. A
+ * thread waiting for its CQ is woken only by others, who hold the big
+ * lock (the waiter set waiting_cq under it). */
 static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 {
+	bool wake;
+
+	spin_lock(&t->ring_lock);
 	KASSERT(t->cq_reserved > 0);
 	t->cq_reserved--;
 	t->ring->cq[t->cq_tail & CQ_MASK] = *cqe;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	t->cq_tail++;
+	__atomic_store_n(&t->cq_tail, t->cq_tail + 1, __ATOMIC_RELEASE);
 	t->ring->hdr.cq_tail = t->cq_tail;
-	if (t->waiting_cq && cq_pending(t) >= t->wait_min) {
+	if (cqe->result < 0 && cqe->result != CAPOS_E_BUFFER_TOO_SMALL)
+		t->ring->hdr.sqes_rejected++;
+	wake = t->waiting_cq && cq_pending(t) >= t->wait_min;
+	if (wake)
 		t->waiting_cq = false;
+	spin_unlock(&t->ring_lock);
+	if (wake) {
+		KASSERT(kernel_lock_held());
 		sched_wake(t);
 	}
 }
 
-/* Posts a completion, counting the ones that refused their SQE. */
-static void post_result(struct thread *t, const struct capos_cqe *cqe)
+/*
+ * Completes the run of NOPs at the head of the running thread's SQ, at
+ * most n of them and at least one (the caller saw a NOP there; it is not
+ * looked at again, so a user rewriting the SQ meanwhile cannot stall
+ * us). Each goes into a reserved CQE slot, with the ring lock held: no
+ * one waits on a running thread's CQ. cq_unlock publishes the new tail.
+ * Returns how many it took. The hot loop of NOP batches: every index in
+ * a register, each SQE field read once.
+ */
+static uint32_t nop_run(struct thread *t, uint32_t n)
 {
-	if (cqe->result < 0 && cqe->result != CAPOS_E_BUFFER_TOO_SMALL)
-		t->ring->hdr.sqes_rejected++;
-	post_reserved(t, cqe);
+	struct capos_ring *r = t->ring;
+	uint32_t head = t->sq_head, tail = t->cq_tail, done = 0, rejected = 0;
+
+	KASSERT(n && t->cq_reserved >= n && !t->waiting_cq);
+	do {
+		const volatile struct capos_sqe *u = &r->sq[head & SQ_MASK];
+		struct capos_cqe *c = &r->cq[tail & CQ_MASK];
+		uint64_t user_data;
+		bool bad;
+
+		if (done && u->opcode != CAPOS_OP_NOP)
+			break;
+		user_data = u->user_data;
+		bad = u->flags | u->reserved0 | u->reserved1;
+		/* Four 8-byte stores: result and flags share one word. */
+		*c = (struct capos_cqe){.user_data = user_data};
+		c->result = bad ? CAPOS_E_BAD_SQE : 0;
+		rejected += bad;
+		head++;
+		tail++;
+	} while (++done < n);
+	t->sq_head = head;
+	t->cq_tail = tail;
+	t->sqe_seq += done;
+	t->cq_reserved -= done;
+	r->hdr.sqes_rejected += rejected;
+	return done;
+}
+
+/* Publishes what post_own_locked posted and gives the ring lock back. */
+static void cq_unlock(struct thread *t)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	t->ring->hdr.cq_tail = t->cq_tail;
+	spin_unlock(&t->ring_lock);
 }
 
 static void complete(struct thread *t, uint64_t user_data, int result,
@@ -101,7 +168,7 @@ static void complete(struct thread *t, uint64_t user_data, int result,
 	    .needed = needed,
 	};
 
-	post_result(t, &cqe);
+	post_reserved(t, &cqe);
 }
 
 /* Rejects what no opcode allows: reserved fields and unknown flags. */
@@ -130,7 +197,8 @@ static int install_caps(struct process *p, struct call *c)
 		struct kobject *o = c->out_caps[i];
 
 		if (cap_table_insert(&p->caps, o, kobject_interface(o),
-		                     o->ops->xfer_allow, 0, &ids[i]))
+		                     o->ops->xfer_allow, kobject_cap_kind(o),
+		                     &ids[i]))
 			break;
 	}
 	if (i < c->nout_caps) { /* roll back: the table is as before */
@@ -171,6 +239,44 @@ static int read_transfers(struct thread *t, const struct capos_sqe *s,
 	return 0;
 }
 
+/* A lock-free call: to a static object's lock-free method, small
+ * messages, no transfers (kobject.h). */
+static bool call_lock_free(const struct cap_slot *slot,
+                           const struct capos_sqe *s)
+{
+	const struct kobject *obj = slot->object;
+
+	return slot->kind == CAP_KIND_STATIC && s->method < 64 &&
+	       (obj->ops->lock_free_methods >> s->method & 1) &&
+	       !s->xfer_count && s->params_len <= SMALL_MESSAGE &&
+	       s->result_len <= SMALL_MESSAGE;
+}
+
+/*
+ * Finds what a CALL calls. Without the big lock it copies the slot (the
+ * table's writers hold the lock; lib/cap_table.h); if the call cannot run
+ * lock-free it takes the lock and looks again, since a dynamic object
+ * seen in the copy may have been released meanwhile. Returns 0 or
+ * CAPOS_E_BAD_CAP.
+ */
+static int call_target(struct thread *t, const struct capos_sqe *s,
+                       struct kobject **obj)
+{
+	if (!kernel_lock_held()) {
+		struct cap_slot copy;
+
+		if (cap_table_lookup_copy(&t->proc->caps, s->cap, &copy))
+			return CAPOS_E_BAD_CAP;
+		if (call_lock_free(&copy, s)) {
+			KASSERT(!((struct kobject *)copy.object)->ops->destroy);
+			*obj = copy.object;
+			return 0;
+		}
+		kernel_lock_ensure();
+	}
+	return process_cap_lookup(t->proc, s->cap, obj);
+}
+
 static int do_call(struct thread *t, const struct capos_sqe *s)
 {
 	struct process *p = t->proc;
@@ -187,7 +293,7 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_BAD_SQE;
 	if (s->params_len > CAPOS_MSG_MAX || s->result_len > CAPOS_MSG_MAX)
 		return CAPOS_E_TOO_LARGE;
-	rc = process_cap_lookup(p, s->cap, &obj);
+	rc = call_target(t, s, &obj);
 	if (rc)
 		return rc;
 	rc = read_transfers(t, s, obj, xfer);
@@ -237,6 +343,7 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	                 .seq = t->sqe_seq},
 	};
 	rc = obj->ops->call(obj, &c);
+	KASSERT(kernel_lock_held() || (rc != CALL_PENDING && !c.nout_caps));
 	if (rc == CALL_REPLIED)
 		rc = 0;
 	if (rc == CALL_PENDING)
@@ -328,6 +435,8 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 	return rc;
 }
 
+static void process_sqe_locked(struct thread *t, const struct capos_sqe *s);
+
 /* Handles one SQE whose CQE slot is reserved. */
 static void process_sqe(struct thread *t, const struct capos_sqe *s)
 {
@@ -346,6 +455,20 @@ static void process_sqe(struct thread *t, const struct capos_sqe *s)
 		if (rc == CALL_PENDING)
 			return; /* posted (or will be) by do_call's path */
 		break;
+	default:
+		kernel_lock_ensure();
+		process_sqe_locked(t, s);
+		return;
+	}
+	complete(t, s->user_data, rc, 0, 0);
+}
+
+/* The opcodes that need the big lock. */
+static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
+{
+	int rc;
+
+	switch (s->opcode) {
 	case CAPOS_OP_RELEASE:
 		rc = process_cap_release(t->proc, s->cap);
 		break;
@@ -375,42 +498,75 @@ static void process_sqe(struct thread *t, const struct capos_sqe *s)
 long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 {
 	struct capos_ring *r = t->ring;
-	uint32_t sq_tail, cq_head;
+	uint32_t sq_tail, cq_head, room, take;
 	uint64_t deadline = 0, irq;
+	bool cq_locked;
 
 	if (!r)
 		return CAPOS_E_NOT_SUPPORTED;
 	sq_tail = read_once(&r->hdr.sq_tail);
 	cq_head = read_once(&r->hdr.cq_head);
+
+	/* One interrupt-off window for the whole batch: the ring lock is
+	 * taken with interrupts off, and a lock-free batch is never
+	 * preempted half-way. */
+	irq = arch_irq_save();
+	spin_lock(&t->ring_lock);
 	/* The user may not claim more SQEs than the SQ holds, nor to have
 	 * consumed CQEs the kernel never posted. */
 	if (sq_tail - t->sq_head > CAPOS_RING_SQ_ENTRIES ||
-	    t->cq_tail - cq_head > CAPOS_RING_CQ_ENTRIES)
+	    t->cq_tail - cq_head > CAPOS_RING_CQ_ENTRIES) {
+		spin_unlock(&t->ring_lock);
+		arch_irq_restore(irq);
 		return CAPOS_E_RING_CORRUPT;
+	}
+	/* CQE slots for the whole batch are reserved at once: other CPUs'
+	 * completions move slots from reserved to posted, never changing
+	 * the sum. */
 	t->cq_head_seen = cq_head;
-
-	/* One interrupt-off window for the whole batch (see post_reserved). */
-	irq = arch_irq_save();
-	while (t->sq_head != sq_tail) {
+	room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
+	take = sq_tail - t->sq_head;
+	if (take > room) {
+		r->hdr.cq_full_stalls++;
+		take = room;
+	}
+	t->cq_reserved += take;
+	cq_locked = true;
+	while (take) {
+		const volatile struct capos_sqe *u =
+		    &r->sq[t->sq_head & SQ_MASK];
 		struct capos_sqe sqe;
 
-		if (cq_pending(t) + t->cq_reserved >= CAPOS_RING_CQ_ENTRIES) {
-			r->hdr.cq_full_stalls++;
-			break;
+		/* A run of NOPs completes under one hold of the ring lock. */
+		if (u->opcode == CAPOS_OP_NOP) {
+			if (!cq_locked) {
+				spin_lock(&t->ring_lock);
+				cq_locked = true;
+			}
+			take -= nop_run(t, take);
+			continue;
 		}
-		sqe = r->sq[t->sq_head & SQ_MASK];
+		if (cq_locked) {
+			cq_unlock(t);
+			cq_locked = false;
+		}
+		sqe = *(const struct capos_sqe *)u;
 		t->sq_head++;
 		t->sqe_seq++;
-		r->hdr.sq_head = t->sq_head;
-		t->cq_reserved++;
+		take--;
 		process_sqe(t, &sqe);
 	}
+	if (cq_locked)
+		cq_unlock(t);
+	r->hdr.sq_head = t->sq_head;
 	arch_irq_restore(irq);
 
 	if (min_complete > CAPOS_RING_CQ_ENTRIES)
 		min_complete = CAPOS_RING_CQ_ENTRIES;
-	if (cq_pending(t) >= min_complete || timeout_ns == 0)
-		return cq_pending(t);
+	if (ring_posted(t) >= min_complete || timeout_ns == 0)
+		return ring_posted(t);
+	/* Waiting is the scheduler's business. */
+	kernel_lock_ensure();
 	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
 		uint64_t now = time_now_ns();
 
@@ -526,7 +682,7 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
 		                         .result = CAPOS_E_BAD_POINTER};
 	}
-	post_result(t, &cqe);
+	post_reserved(t, &cqe);
 	arch_irq_restore(s);
 }
 

@@ -14,17 +14,18 @@
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
 
-static uint32_t holder_id(void)
-{
-	return this_cpu()->id + 1;
-}
-
 bool spin_trylock(struct spinlock *l)
 {
 	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		return false;
-	l->holder = holder_id();
+	l->holder = spin_self();
 	return true;
+}
+
+void spin_misuse(const struct spinlock *l, const char *what)
+{
+	panic("spinlock %s: %s (holder %u, cpu %u)", l->name, what, l->holder,
+	      spin_self());
 }
 
 #define SPIN_BEFORE_SLEEP 200
@@ -45,10 +46,9 @@ static void sleep_on(struct spinlock *l)
 	__atomic_fetch_and(&l->sleepers, ~bit, __ATOMIC_SEQ_CST);
 }
 
-void spin_lock(struct spinlock *l)
+void spin_lock_contended(struct spinlock *l)
 {
-	KASSERT(l->holder != holder_id()); /* not recursive */
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+	do {
 		uint32_t spins = 0;
 
 		while (is_locked(l)) {
@@ -59,28 +59,17 @@ void spin_lock(struct spinlock *l)
 				spins = 0;
 			}
 		}
-	}
-	l->holder = holder_id();
+	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
 }
 
-void spin_unlock(struct spinlock *l)
+void spin_wake_sleepers(struct spinlock *l)
 {
-	uint64_t sleepers;
+	uint64_t sleepers = __atomic_load_n(&l->sleepers, __ATOMIC_SEQ_CST);
 
-	KASSERT(l->holder == holder_id());
-	l->holder = 0;
-	__atomic_store_n(&l->locked, 0, __ATOMIC_SEQ_CST);
-	sleepers = __atomic_load_n(&l->sleepers, __ATOMIC_SEQ_CST);
 	while (sleepers) {
 		uint32_t id = (uint32_t)__builtin_ctzll(sleepers);
 
 		sleepers &= sleepers - 1;
 		arch_cpu_wake(id);
 	}
-}
-
-bool spin_held(const struct spinlock *l)
-{
-	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
-	       l->holder == holder_id();
 }

@@ -204,7 +204,8 @@ static int make_exports(struct process *caller, struct process *child,
 			return rc;
 		rc = cap_table_insert(
 		    &child->caps, a->server[i], CAPOS_ENDPOINT_INTERFACE_ID,
-		    a->server[i]->ops->xfer_allow, 0, &d[i].cap);
+		    a->server[i]->ops->xfer_allow,
+		    kobject_cap_kind(a->server[i]), &d[i].cap);
 		if (rc)
 			return rc;
 		/* The child's table holds that reference now. */

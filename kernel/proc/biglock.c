@@ -1,39 +1,41 @@
 /*
  * biglock.c - the big kernel lock (kernel/biglock.h): one spinlock,
- * with the asserts that keep its use honest.
+ * and the ways in and out of the kernel that take it on demand.
  */
 #include <kernel/arch.h>
 #include <kernel/biglock.h>
 #include <kernel/printk.h>
 #include <kernel/spinlock.h>
 
-static struct spinlock big_lock = SPINLOCK_INIT("kernel");
+struct spinlock kernel_big_lock = SPINLOCK_INIT("kernel");
 
-void kernel_lock(void)
+void kernel_lock_ensure(void)
 {
-	spin_lock(&big_lock);
+	uint64_t s;
+
+	if (kernel_lock_held()) /* only this CPU can change the answer */
+		return;
+	s = arch_irq_save();
+	kernel_lock();
+	arch_irq_restore(s);
 }
 
-void kernel_unlock(void)
+void kernel_lock_leave(void)
 {
-	spin_unlock(&big_lock);
-}
-
-bool kernel_lock_held(void)
-{
-	return spin_held(&big_lock);
+	if (kernel_lock_held())
+		kernel_unlock();
 }
 
 bool kernel_lock_trap_enter(void)
 {
-	if (spin_held(&big_lock))
+	if (kernel_lock_held())
 		return false;
-	spin_lock(&big_lock);
+	kernel_lock();
 	return true;
 }
 
 void kernel_lock_trap_exit(bool taken)
 {
 	if (taken)
-		spin_unlock(&big_lock);
+		kernel_unlock();
 }

@@ -6,6 +6,20 @@
 #include <kernel/ktimer.h>
 
 static struct ktimer *timers;
+/* The first deadline, for a look without the big lock (ktimer.h). */
+static uint64_t first_deadline = UINT64_MAX;
+
+static void note_first(void)
+{
+	__atomic_store_n(&first_deadline,
+	                 timers ? timers->deadline_ns : UINT64_MAX,
+	                 __ATOMIC_RELAXED);
+}
+
+uint64_t ktimer_first_deadline(void)
+{
+	return __atomic_load_n(&first_deadline, __ATOMIC_RELAXED);
+}
 
 void ktimer_arm(struct ktimer *k, uint64_t deadline_ns,
                 void (*fn)(struct ktimer *k))
@@ -20,6 +34,7 @@ void ktimer_arm(struct ktimer *k, uint64_t deadline_ns,
 	k->next = *p;
 	*p = k;
 	k->armed = true;
+	note_first();
 	arch_irq_restore(s);
 }
 
@@ -34,6 +49,7 @@ void ktimer_cancel(struct ktimer *k)
 		}
 	}
 	k->armed = false;
+	note_first();
 	arch_irq_restore(s);
 }
 
@@ -44,6 +60,7 @@ void timers_fire(uint64_t now_ns)
 
 		timers = k->next;
 		k->armed = false;
+		note_first();
 		k->fn(k);
 	}
 }

@@ -575,7 +575,8 @@ struct process *process_spawn(const char *name, const void *elf, size_t len,
 		struct kobject *o = grants[i].obj;
 
 		*err = cap_table_insert(&p->caps, o, kobject_interface(o),
-		                        o->ops->xfer_allow, 0, &d[i].cap);
+		                        o->ops->xfer_allow, kobject_cap_kind(o),
+		                        &d[i].cap);
 		if (*err)
 			goto fail;
 		kobject_get(o);

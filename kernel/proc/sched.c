@@ -34,11 +34,6 @@ static struct cpu boot_cpu;
 static struct thread *sleepers; /* ordered by deadline_ns */
 static uint32_t next_tid = 1;
 
-struct thread *current_thread(void)
-{
-	return this_cpu()->current;
-}
-
 /* ns = cycles * (1e9 / hz), with the factor in 32.32 fixed point so the
  * hot path multiplies and shifts but never divides. */
 uint64_t time_now_ns(void)
@@ -128,15 +123,27 @@ static void place(struct thread *t, struct cpu *prefer)
 	}
 }
 
+/* The first sleeper's deadline, for a look without the big lock
+ * (sched_tick_due). */
+static uint64_t first_wake = UINT64_MAX;
+
+static void note_first_wake(void)
+{
+	__atomic_store_n(&first_wake,
+	                 sleepers ? sleepers->deadline_ns : UINT64_MAX,
+	                 __ATOMIC_RELAXED);
+}
+
 static void sleep_remove(struct thread *t)
 {
 	for (struct thread **p = &sleepers; *p; p = &(*p)->next) {
 		if (*p == t) {
 			*p = t->next;
 			t->next = NULL;
-			return;
+			break;
 		}
 	}
+	note_first_wake();
 }
 
 static void sleep_insert(struct thread *t)
@@ -147,6 +154,7 @@ static void sleep_insert(struct thread *t)
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
+	note_first_wake();
 }
 
 /* Frees the thread that died on this CPU, once we are off its stack. */
@@ -256,6 +264,24 @@ void sched_yield(void)
 	arch_irq_restore(s);
 }
 
+bool sched_tick_due(void)
+{
+	uint64_t first = __atomic_load_n(&first_wake, __ATOMIC_RELAXED);
+	uint64_t timer = ktimer_first_deadline();
+
+	return time_now_ns() >= (first < timer ? first : timer);
+}
+
+void sched_tick_local(void)
+{
+	struct cpu *c = this_cpu();
+
+	/* A racy look at our own queue: a thread queued just after it is
+	 * seen at the next tick (or was kicked here anyway). */
+	if (__atomic_load_n(&c->nr_queued, __ATOMIC_RELAXED))
+		c->need_resched = true;
+}
+
 /* Timer interrupt: wake threads whose deadline passed; end the slice. */
 void sched_tick(void)
 {
@@ -271,15 +297,21 @@ void sched_tick(void)
 		t->state = THREAD_RUNNABLE;
 		place(t, t->cpu);
 	}
+	note_first_wake();
 	timers_fire(now);
-	if (this_cpu()->nr_queued)
-		this_cpu()->need_resched = true;
 }
 
 void sched_return_to_user(void)
 {
 	struct thread *t = current_thread();
 
+	/* The common case leaves without the big lock (cap_enter's
+	 * lock-free path). `killed` comes from other CPUs with a kick,
+	 * need_resched from this CPU's interrupts: one set after this look
+	 * is seen at the next tick or kick. */
+	if (!t->killed && !this_cpu()->need_resched)
+		return;
+	kernel_lock_ensure();
 	if (t->killed)
 		thread_exit_current();
 	if (this_cpu()->need_resched)

@@ -15,9 +15,10 @@
 /*
  * syscall: rip in rcx, rflags in r11, interrupts masked by SFMASK.
  * Builds a struct trap_frame on the thread's kernel stack (vector 256
- * marks a system call) so the rest of the kernel sees one frame shape,
- * takes the big kernel lock with interrupts still off, and gives it
- * back after they are off again on the way out.
+ * marks a system call) so the rest of the kernel sees one frame shape.
+ * The big kernel lock is taken inside only if the call needs it
+ * (kernel/biglock.h); it is given back after interrupts are off again
+ * on the way out.
  */
 	.global syscall_entry
 syscall_entry:
@@ -33,12 +34,11 @@ syscall_entry:
 	pushq	$256
 	push_gprs
 	xor	%ebp, %ebp
-	call	kernel_lock
 	mov	%rsp, %rdi
 	sti
 	call	syscall_dispatch
 	cli
-	call	kernel_unlock
+	call	kernel_lock_leave
 	pop_gprs
 	add	$16, %rsp
 	popq	%rcx		/* user rip */

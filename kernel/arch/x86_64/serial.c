@@ -48,6 +48,11 @@ void arch_console_write(const char *s, size_t len)
 	}
 }
 
+bool arch_console_input_ready(void)
+{
+	return inb(COM1 + UART_LSR) & LSR_DR;
+}
+
 int arch_console_read_byte(void)
 {
 	if (!(inb(COM1 + UART_LSR) & LSR_DR))

@@ -6,6 +6,7 @@
  */
 #include <capos/errors.h>
 #include <capos/syscall.h>
+#include <kernel/biglock.h>
 #include <kernel/proc.h>
 #include <kernel/ring.h>
 #include <kernel/thread.h>
@@ -22,13 +23,16 @@ void syscall_dispatch(struct trap_frame *tf)
 		tf->rax = (uint64_t)ring_enter(t, tf->rdi, tf->rsi);
 		break;
 	case CAPOS_SYS_EXIT:
+		kernel_lock_ensure();
 		process_exit((int64_t)tf->rdi);
 	default:
 		tf->rax = (uint64_t)(int64_t)CAPOS_E_BAD_SYSCALL;
 		break;
 	}
 	/* sysret would fault in ring 0 on a non-canonical return address. */
-	if (tf->rip >= USER_SPACE_END)
+	if (tf->rip >= USER_SPACE_END) {
+		kernel_lock_ensure();
 		process_kill(t->proc, EXIT_FAULT, -1);
+	}
 	sched_return_to_user();
 }

@@ -24,14 +24,6 @@ extern void arch_context_switch(uint64_t *save_rsp, uint64_t new_rsp);
 /* A clean FPU image (FNINIT state, SSE exceptions masked) for new threads. */
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 
-struct cpu *this_cpu(void)
-{
-	struct cpu *c;
-
-	asm volatile("mov %%gs:0, %0" : "=r"(c));
-	return c;
-}
-
 /* This CPU's GS base and syscall MSRs: everything per CPU but the FPU
  * template, which the boot CPU makes once for all. */
 static void cpu_setup_msrs(struct cpu *c, uint32_t id)

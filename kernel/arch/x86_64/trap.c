@@ -164,11 +164,13 @@ static __attribute__((noreturn)) void fatal_exception(struct trap_frame *tf)
 static void dispatch(struct trap_frame *tf);
 
 /*
- * What is handled without the big lock: kernel-mode exceptions (a probe
- * or a user copy's fault, both under the lock already, or fatal: a
+ * What is handled without the big lock: kernel-mode exceptions (a probe,
+ * or a user copy's fault, which only moves the copy to its failure exit
+ * and so needs no lock whether or not the copy held it; or fatal: a
  * report needs no lock); the TLB, stop and wake IPIs (the lock's holder
  * or a waiter must be able to answer them); a kick that interrupted
  * kernel code (that code, or the idle loop, looks at the queue itself).
+ * Everything else takes the lock unless the interrupted code holds it.
  */
 static bool lock_free(const struct trap_frame *tf)
 {
@@ -176,23 +178,31 @@ static bool lock_free(const struct trap_frame *tf)
 	bool user = tf->cs & 3;
 
 	return (v < 32 && !user) || v == VEC_TLB || v == VEC_STOP ||
-	       v == VEC_WAKE || (v == VEC_RESCHED && !user);
+	       v == VEC_WAKE || v == VEC_RESCHED || v == VEC_TIMER;
 }
 
 void trap_dispatch(struct trap_frame *tf)
 {
-	bool taken;
+	/* Whether the interrupted code held the lock. Anything taken since
+	 * goes back on the way out (to user mode, after a switch: the lock
+	 * belongs to the CPU and came along). */
+	bool held = kernel_lock_held();
 
 	if (!lock_free(tf)) {
-		taken = kernel_lock_trap_enter();
+		if (!held)
+			kernel_lock();
 		dispatch(tf);
-		kernel_lock_trap_exit(taken);
 	} else if (tf->vector < 32) {
 		dispatch(tf);
+		return;
 	} else {
 		handlers[tf->vector](tf);
 		lapic_eoi();
+		if (tf->cs & 3)
+			sched_return_to_user(); /* takes the lock if it must */
 	}
+	if (!held && kernel_lock_held())
+		kernel_unlock();
 }
 
 static void dispatch(struct trap_frame *tf)

@@ -15,6 +15,8 @@ void arch_console_init(void);
 void arch_console_write(const char *s, size_t len);
 /* Returns the next received byte, or -1 if none is waiting. */
 int arch_console_read_byte(void);
+/* True if a byte is waiting (arch_console_read_byte would return it). */
+bool arch_console_input_ready(void);
 
 /* Descriptor tables, CPU feature enables (NX, SMEP, SMAP, WP, PGE). */
 void arch_cpu_init(void);

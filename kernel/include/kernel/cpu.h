@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arch/percpu.h>
 
 struct thread;
 
@@ -39,8 +40,13 @@ struct cpu {
 };
 _Static_assert(offsetof(struct cpu, kernel_rsp) == 8, "syscall entry");
 _Static_assert(offsetof(struct cpu, user_rsp) == 16, "syscall entry");
+_Static_assert(offsetof(struct cpu, current) == 24, "arch/percpu.h");
 
-struct cpu *this_cpu(void);
+static inline struct cpu *this_cpu(void)
+{
+	return arch_this_cpu();
+}
+
 void cpu_init_this(struct cpu *c, uint32_t id);
 
 /* The CPUs in the scheduler, by id (sched.c); NULL where none is. */

@@ -65,6 +65,12 @@ struct kobject_ops {
 	bool takes_transfers;
 	/* Returns 0 (result_len set), CALL_PENDING, or a transport error. */
 	int (*call)(struct kobject *obj, struct call *c);
+	/* Methods (bit n: method n) that cap_enter may run without the big
+	 * kernel lock, on several CPUs at once: they read only the call and
+	 * state that never changes, never block, allocate, fault or touch
+	 * another object, return no caps and take no transfers. Only a
+	 * static object (destroy NULL) may have any (ring.c checks). */
+	uint64_t lock_free_methods;
 	/* The last reference went away. NULL for static objects. */
 	void (*destroy)(struct kobject *obj);
 };
@@ -76,6 +82,20 @@ struct kobject {
 	 * facet serves what its endpoint declared); 0: ops->interface_id. */
 	uint64_t interface_id;
 };
+
+/*
+ * What a cap slot's kind (lib/cap_table.h) tells cap_enter's lock-free
+ * path: a static object is never freed, so a copy of its slot taken
+ * without the big lock still points at a live object; any other object
+ * may be gone by the time the copy is looked at.
+ */
+#define CAP_KIND_DYNAMIC 0u
+#define CAP_KIND_STATIC  1u
+
+static inline uint32_t kobject_cap_kind(const struct kobject *o)
+{
+	return o->ops->destroy ? CAP_KIND_DYNAMIC : CAP_KIND_STATIC;
+}
 
 static inline uint64_t kobject_interface(const struct kobject *o)
 {

@@ -19,5 +19,9 @@ void ktimer_arm(struct ktimer *k, uint64_t deadline_ns,
                 void (*fn)(struct ktimer *k));
 void ktimer_cancel(struct ktimer *k);
 void timers_fire(uint64_t now_ns);
+/* The earliest armed deadline (UINT64_MAX if none). Written under the
+ * big lock, readable without it: a tick asks it whether it needs the
+ * lock at all. */
+uint64_t ktimer_first_deadline(void);
 
 #endif

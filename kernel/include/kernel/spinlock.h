@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <kernel/cpu.h>
 
 struct spinlock {
 	uint32_t locked;
@@ -36,14 +37,57 @@ struct spinlock {
 		.name = (n) \
 	}
 
+/* The holder's mark: this CPU's id + 1 (0 means free). */
+static inline uint32_t spin_self(void)
+{
+	return this_cpu()->id + 1;
+}
+
 /* Returns true if it took the lock. Interrupts must be off. */
 bool spin_trylock(struct spinlock *l);
-/* Spins until it has the lock. Interrupts must be off. */
-void spin_lock(struct spinlock *l);
-/* Releases a lock this CPU holds. */
-void spin_unlock(struct spinlock *l);
+/* Spins until it has the lock (spin_lock's contended path). */
+void spin_lock_contended(struct spinlock *l);
+/* Wakes the CPUs halted waiting for l (spin_unlock's slow path). */
+void spin_wake_sleepers(struct spinlock *l);
+/* Asserts about locks; out of line to keep the fast paths short. */
+__attribute__((noreturn)) void spin_misuse(const struct spinlock *l,
+                                           const char *what);
+
+/* Spins until it has the lock. Interrupts must be off; this CPU must
+ * not hold it (locks are not recursive). The uncontended path is one
+ * exchange. */
+static inline void spin_lock(struct spinlock *l)
+{
+	uint32_t self = spin_self();
+
+	if (__builtin_expect(l->holder == self, 0))
+		spin_misuse(l, "taken twice");
+	if (__builtin_expect(
+	        __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0))
+		spin_lock_contended(l);
+	l->holder = self;
+}
+
+/* Releases a lock this CPU holds. The exchange is a full barrier: a
+ * waiter that noted itself in `sleepers` before its last look at
+ * `locked` is seen here (spinlock.c). */
+static inline void spin_unlock(struct spinlock *l)
+{
+	if (__builtin_expect(l->holder != spin_self(), 0))
+		spin_misuse(l, "released by a CPU that does not hold it");
+	l->holder = 0;
+	__atomic_exchange_n(&l->locked, 0, __ATOMIC_SEQ_CST);
+	if (__builtin_expect(__atomic_load_n(&l->sleepers, __ATOMIC_SEQ_CST),
+	                     0))
+		spin_wake_sleepers(l);
+}
+
 /* Returns true if this CPU holds l. */
-bool spin_held(const struct spinlock *l);
+static inline bool spin_held(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
+	       l->holder == spin_self();
+}
 
 /* Arch: one iteration of a spin-wait (pause, answer shootdowns). */
 void arch_cpu_relax(void);

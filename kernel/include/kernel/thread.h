@@ -13,8 +13,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <arch/percpu.h>
 #include <arch/thread.h>
 #include <capos/ring.h>
+#include <kernel/spinlock.h>
 
 struct process;
 struct pending_call;
@@ -54,6 +56,10 @@ struct thread {
 	uint32_t cq_reserved;  /* CQEs promised to calls still in flight */
 	uint32_t cq_head_seen; /* user's cq_head as read at cap_enter */
 	uint32_t wait_min;     /* blocked in cap_enter until this many CQEs */
+	/* Guards the CQ side (cq_tail, cq_reserved, cq_head_seen, the CQEs):
+	 * the thread posts its own completions without the big lock, other
+	 * threads and the timer post theirs with it. A leaf lock. */
+	struct spinlock ring_lock;
 	bool waiting_cq;
 	struct pending_call *pending; /* calls that will complete later */
 	bool killed;                  /* exit at the next return to user mode */
@@ -98,13 +104,21 @@ void sched_wake(struct thread *t);
  * Returns false if it woke because the deadline passed. */
 bool sched_block(uint64_t deadline_ns);
 void sched_yield(void);
+/* The tick's shared work (sleepers, kernel timers): big lock held. */
 void sched_tick(void);
+/* True if sched_tick has something to do now; no lock needed. */
+bool sched_tick_due(void);
+/* The tick's per-CPU part (end of the time slice); no lock needed. */
+void sched_tick_local(void);
 /* Runs the scheduler loop on this CPU; never returns. */
 __attribute__((noreturn)) void sched_start(void);
 /* At every return to user mode: reschedule or die if asked. */
 void sched_return_to_user(void);
 __attribute__((noreturn)) void sched_exit_current(void);
-struct thread *current_thread(void);
+static inline struct thread *current_thread(void)
+{
+	return arch_this_thread();
+}
 
 /* Monotonic time in ns since boot (TSC based). */
 uint64_t time_now_ns(void);

@@ -1,0 +1,30 @@
+/*
+ * arch/percpu.h - where this CPU's struct cpu is found: the GS base
+ * points at it, and its first field points at itself, so one load from
+ * %gs:0 finds it. Inline because the lock and ring fast paths ask for it
+ * on every entry.
+ */
+#ifndef CAPOS_ARCH_PERCPU_H
+#define CAPOS_ARCH_PERCPU_H
+
+struct cpu;
+struct thread;
+
+static inline struct cpu *arch_this_cpu(void)
+{
+	struct cpu *c;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* struct cpu's `current` (offset 24, asserted in kernel/cpu.h). */
+static inline struct thread *arch_this_thread(void)
+{
+	struct thread *t;
+
+	asm volatile("mov %%gs:24, %0" : "=r"(t));
+	return t;
+}
+
+#endif
