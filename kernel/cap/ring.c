@@ -17,6 +17,7 @@
  * The CQ is shared with whoever completes this thread's calls later, so
  * every CQ change is made under the thread's ring_lock.
  */
+#include <stddef.h>
 #include <string.h>
 #include <capos/capid.h>
 #include <capos/errors.h>
@@ -111,13 +112,27 @@ static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 }
 
 /*
+ * An SQE as eight words, for nop_run: the opcode and flags are the low
+ * 16 bits of word 0, user_data is word 1, reserved0 the top 16 bits of
+ * word 5, reserved1 word 7 (asserted below). may_alias: the ring holds
+ * struct capos_sqe.
+ */
+typedef uint64_t __attribute__((may_alias)) sqe_word_t;
+#define NOP_WORD0 ((uint64_t)CAPOS_OP_NOP) /* opcode NOP, flags 0 */
+_Static_assert(offsetof(struct capos_sqe, flags) == 1, "nop_run");
+_Static_assert(offsetof(struct capos_sqe, user_data) == 8, "nop_run");
+_Static_assert(offsetof(struct capos_sqe, reserved0) == 46, "nop_run");
+_Static_assert(offsetof(struct capos_sqe, reserved1) == 56, "nop_run");
+_Static_assert(sizeof(struct capos_cqe) == 32, "nop_run");
+
+/*
  * Completes the run of NOPs at the head of the running thread's SQ, at
  * most n of them and at least one (the caller saw a NOP there; it is not
  * looked at again, so a user rewriting the SQ meanwhile cannot stall
  * us). Each goes into a reserved CQE slot, with the ring lock held: no
  * one waits on a running thread's CQ. cq_unlock publishes the new tail.
  * Returns how many it took. The hot loop of NOP batches: every index in
- * a register, each SQE field read once.
+ * a register, each SQE word read once, each CQE written as four words.
  */
 static uint32_t nop_run(struct thread *t, uint32_t n)
 {
@@ -126,19 +141,22 @@ static uint32_t nop_run(struct thread *t, uint32_t n)
 
 	KASSERT(n && t->cq_reserved >= n && !t->waiting_cq);
 	do {
-		const volatile struct capos_sqe *u = &r->sq[head & SQ_MASK];
-		struct capos_cqe *c = &r->cq[tail & CQ_MASK];
-		uint64_t user_data;
-		bool bad;
+		const volatile sqe_word_t *u =
+		    (const volatile sqe_word_t *)&r->sq[head & SQ_MASK];
+		sqe_word_t *c = (sqe_word_t *)&r->cq[tail & CQ_MASK];
+		uint64_t w0 = u[0], bad;
 
-		if (done && u->opcode != CAPOS_OP_NOP)
+		if (done && (uint8_t)w0 != CAPOS_OP_NOP)
 			break;
-		user_data = u->user_data;
-		bad = u->flags | u->reserved0 | u->reserved1;
-		/* Four 8-byte stores: result and flags share one word. */
-		*c = (struct capos_cqe){.user_data = user_data};
-		c->result = bad ? CAPOS_E_BAD_SQE : 0;
-		rejected += bad;
+		/* flags, reserved0, reserved1: all must be zero. */
+		bad = (w0 ^ NOP_WORD0) & 0xff00;
+		bad |= (u[5] >> 48) | u[7];
+		c[0] = u[1];
+		c[1] =
+		    bad ? (uint32_t)CAPOS_E_BAD_SQE : 0; /* result; flags 0 */
+		c[2] = 0;
+		c[3] = 0;
+		rejected += bad != 0;
 		head++;
 		tail++;
 	} while (++done < n);

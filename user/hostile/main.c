@@ -190,6 +190,18 @@ int main(void)
 	expect("reserved field 1 set", s, CAPOS_E_BAD_SQE);
 	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .cap = 5};
 	expect("NOP ignores its cap", s, 0);
+	/* NOPs take their own path (ring.c nop_run), reading SQE words. */
+	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .flags = 0x80};
+	expect("NOP with a flag bit", s, CAPOS_E_BAD_SQE);
+	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .reserved0 = 0x100};
+	expect("NOP with reserved field 0 set (high byte)", s, CAPOS_E_BAD_SQE);
+	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .reserved1 = 1ull << 63};
+	expect("NOP with reserved field 1 set (top bit)", s, CAPOS_E_BAD_SQE);
+	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP,
+	                       .method = 0xffff,
+	                       .xfer_count = 0xffff,
+	                       .call_id = 0xffffffff};
+	expect("NOP ignores method, call_id and xfer_count", s, 0);
 	expect("CapId 0", call(CAPOS_CAP_NULL, 0), CAPOS_E_BAD_CAP);
 	expect("stale CapId (wrong generation)",
 	       call(CAPOS_CAPID_MAKE(CAPOS_CAPID_INDEX(timer),
