@@ -525,31 +525,35 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	sq_tail = read_once(&r->hdr.sq_tail);
 	cq_head = read_once(&r->hdr.cq_head);
 
+	/* The user may not claim more SQEs than the SQ holds, nor to have
+	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
+	 * CQE the user saw was counted in it before the user could see it. */
+	if (sq_tail - t->sq_head > CAPOS_RING_SQ_ENTRIES ||
+	    __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head >
+	        CAPOS_RING_CQ_ENTRIES)
+		return CAPOS_E_RING_CORRUPT;
+	/* Written without the ring lock: others read it only to wake this
+	 * thread from a wait it is not in while it runs. */
+	t->cq_head_seen = cq_head;
+	take = sq_tail - t->sq_head;
 	/* One interrupt-off window for the whole batch: the ring lock is
 	 * taken with interrupts off, and a lock-free batch is never
 	 * preempted half-way. */
 	irq = arch_irq_save();
-	spin_lock(&t->ring_lock);
-	/* The user may not claim more SQEs than the SQ holds, nor to have
-	 * consumed CQEs the kernel never posted. */
-	if (sq_tail - t->sq_head > CAPOS_RING_SQ_ENTRIES ||
-	    t->cq_tail - cq_head > CAPOS_RING_CQ_ENTRIES) {
-		spin_unlock(&t->ring_lock);
-		arch_irq_restore(irq);
-		return CAPOS_E_RING_CORRUPT;
+	cq_locked = false;
+	if (take) {
+		/* CQE slots for the whole batch are reserved at once: other
+		 * CPUs' completions move slots from reserved to posted, never
+		 * changing the sum. */
+		spin_lock(&t->ring_lock);
+		cq_locked = true;
+		room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
+		if (take > room) {
+			r->hdr.cq_full_stalls++;
+			take = room;
+		}
+		t->cq_reserved += take;
 	}
-	/* CQE slots for the whole batch are reserved at once: other CPUs'
-	 * completions move slots from reserved to posted, never changing
-	 * the sum. */
-	t->cq_head_seen = cq_head;
-	room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
-	take = sq_tail - t->sq_head;
-	if (take > room) {
-		r->hdr.cq_full_stalls++;
-		take = room;
-	}
-	t->cq_reserved += take;
-	cq_locked = true;
 	while (take) {
 		const volatile struct capos_sqe *u =
 		    &r->sq[t->sq_head & SQ_MASK];

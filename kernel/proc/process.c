@@ -420,6 +420,8 @@ void process_wait_dead(struct process *p)
 		process_add_exit_waiter(p, &w.ew);
 		while (p->state != PROC_DEAD)
 			sched_block(0);
+		/* Unlinked already by the notify; w must not outlive us. */
+		process_remove_exit_waiter(p, &w.ew);
 	}
 	arch_irq_restore(s);
 }

@@ -105,30 +105,6 @@ unsigned arch_active_protections(void)
 	return on;
 }
 
-void arch_irq_enable(void)
-{
-	asm volatile("sti" ::: "memory");
-}
-
-void arch_irq_disable(void)
-{
-	asm volatile("cli" ::: "memory");
-}
-
-uint64_t arch_irq_save(void)
-{
-	uint64_t flags;
-
-	asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-	return flags & RFLAGS_IF;
-}
-
-void arch_irq_restore(uint64_t state)
-{
-	if (state)
-		arch_irq_enable();
-}
-
 void arch_wait_for_interrupt(void)
 {
 	/* sti;hlt is atomic: an interrupt between them still wakes the hlt. */

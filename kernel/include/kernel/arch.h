@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arch/irq.h>
 
 /* Serial console. */
 void arch_console_init(void);
@@ -35,11 +36,7 @@ extern struct arch_features arch_features;
 #define ARCH_PROT_SMAP 0x8
 unsigned arch_active_protections(void);
 
-/* Interrupts. */
-void arch_irq_enable(void);
-void arch_irq_disable(void);
-uint64_t arch_irq_save(void);
-void arch_irq_restore(uint64_t state);
+/* Interrupts: arch_irq_enable/disable/save/restore (arch/irq.h). */
 void arch_wait_for_interrupt(void);
 __attribute__((noreturn)) void arch_halt_forever(void);
 
