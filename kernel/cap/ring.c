@@ -195,6 +195,8 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 		return rc;
 	if (s->params_len && s->params_len < 16)
 		return CAPOS_E_BAD_MESSAGE; /* shorter than any message */
+	if (obj->ops->route)
+		return obj->ops->route(obj, t, s, xfer);
 	if (!as_check_user(&p->as, s->params_addr, s->params_len, false) ||
 	    !as_check_user(&p->as, s->result_addr, s->result_len, true))
 		return CAPOS_E_BAD_POINTER;
@@ -305,9 +307,10 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_TOO_LARGE;
 	if (s->params_len && s->params_len < 16)
 		return CAPOS_E_BAD_MESSAGE;
-	if (!as_check_user(&t->proc->as, s->params_addr, s->params_len,
-	                   false) ||
-	    !as_check_user(&t->proc->as, s->xfer_addr, xlen, false) ||
+	/* copy_from_user checks the ranges it reads; an empty one must
+	 * still name a user address. */
+	if (!as_check_user(&t->proc->as, s->params_addr, 0, false) ||
+	    !as_check_user(&t->proc->as, s->xfer_addr, 0, false) ||
 	    copy_from_user(xfer, s->xfer_addr, xlen))
 		return CAPOS_E_BAD_POINTER;
 	if (s->params_len <= sizeof(small))

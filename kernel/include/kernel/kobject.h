@@ -16,6 +16,9 @@
 #include <cap_table.h>
 #include <capos/transfer.h>
 
+struct thread;
+struct capos_sqe;
+
 struct kobject;
 struct thread;
 
@@ -65,6 +68,17 @@ struct kobject_ops {
 	bool takes_transfers;
 	/* Returns 0 (result_len set), CALL_PENDING, or a transport error. */
 	int (*call)(struct kobject *obj, struct call *c);
+	/*
+	 * Instead of call, for an object that passes the message on (an
+	 * endpoint's client facet): takes the CALL SQE of thread t once it
+	 * is checked up to the params' and result's pointers, before the
+	 * ring copies the params in or makes a result buffer, so the message
+	 * is copied once. xfer: the SQE's descriptors, copied in. Checks the
+	 * rest itself; returns CALL_PENDING (its CQE is posted or will be)
+	 * or a transport error for the ring to post.
+	 */
+	int (*route)(struct kobject *obj, struct thread *t,
+	             const struct capos_sqe *s, const struct capos_xfer *xfer);
 	/* The last reference went away. NULL for static objects. */
 	void (*destroy)(struct kobject *obj);
 };
