@@ -107,8 +107,9 @@ static void complete(struct thread *t, uint64_t user_data, int result,
 /* Rejects what no opcode allows: reserved fields and unknown flags. */
 static bool sqe_reserved_clear(const struct capos_sqe *s)
 {
-	uint8_t allowed =
-	    s->opcode == CAPOS_OP_RETURN ? CAPOS_RETURN_EXCEPTION : 0;
+	uint8_t allowed = s->opcode == CAPOS_OP_RETURN
+	                      ? CAPOS_RETURN_EXCEPTION | CAPOS_RETURN_QUIET
+	                      : 0;
 
 	return !(s->flags & ~allowed) && s->reserved0 == 0 && s->reserved1 == 0;
 }
@@ -359,6 +360,10 @@ static void process_sqe(struct thread *t, const struct capos_sqe *s)
 		break;
 	case CAPOS_OP_RETURN:
 		rc = do_return(t, s);
+		if (rc == 0 && (s->flags & CAPOS_RETURN_QUIET)) {
+			t->cq_reserved--; /* its slot is not needed */
+			return;
+		}
 		break;
 	case CAPOS_OP_PARK:
 		rc = park_submit(t, s);

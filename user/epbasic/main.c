@@ -5,7 +5,7 @@
  * call id), call/return with a child server (results, exceptions, the
  * header it sees), many clients on one server, a full queue (64 queued,
  * the 65th overloaded, the endpointQueue ledger), session references,
- * malformed CALLs on a client facet, and buffers that stop being
+ * quiet RETURNs, malformed CALLs on a client facet, and buffers that stop being
  * writable before the kernel writes into them. Started by
  * tests/system/epbasic.test with console, timer, frames, spawner,
  * endpoints and vm; children user/epserver, user/epclient.
@@ -213,6 +213,46 @@ static void test_small_result(capos_cap_t s, capos_cap_t c)
 	      err_name(cq.result));
 }
 
+/* A quiet RETURN posts no CQE when it works (the caller still gets the
+ * answer) and its error when it fails. */
+static void test_quiet_return(capos_cap_t s, capos_cap_t c)
+{
+	static const char data[] = "quiet";
+	struct capos_cqe rq, cq, nq;
+	const uint8_t *msg;
+	uint32_t n = msg_of(data, sizeof(data), &msg), id;
+	uint64_t cud, rud, nud;
+	struct capos_sqe ret = {
+	    .opcode = CAPOS_OP_RETURN, .flags = CAPOS_RETURN_QUIET, .cap = s};
+	int rc, crc;
+
+	cud = ep_call_submit(c, EP_ECHO, msg, n, cres, sizeof(cres), NULL, 0);
+	rc = recv_within(s, sizeof(rbuf), &rq);
+	if (!check(rc > 0, "receive a call to answer quietly (%s)",
+	           err_name(rc > 0 ? 0 : rc)))
+		return;
+	id = rq.call_id;
+	ret.call_id = id;
+	ret.params_addr = (uint64_t)ep_recv_params(rbuf);
+	ret.params_len = n;
+	rud = ep_submit(&ret);
+	nud = ep_submit(&(struct capos_sqe){.opcode = CAPOS_OP_NOP});
+	rc = rt_wait(nud, &nq); /* taken after the RETURN, in one cap_enter */
+	crc = wait_within(cud, EP_POLL_MS, &cq);
+	check(rc == 0 && crc == 0 && cq.result == (int)n &&
+	          !memcmp(cres, msg, n),
+	      "a quiet RETURN answers the caller (%s)",
+	      err_name(crc ? crc : cq.result));
+	rc = wait_within(rud, 20, &rq);
+	check(rc == CAPOS_E_TIMED_OUT, "and posts no CQE of its own (%s)",
+	      err_name(rc));
+	rud = ep_submit(&ret); /* the same call id again */
+	rc = wait_within(rud, EP_POLL_MS, &rq);
+	check(rc == 0 && rq.result == CAPOS_E_BAD_SQE,
+	      "a quiet RETURN that fails posts its error (%s)",
+	      err_name(rc ? rc : rq.result));
+}
+
 static const uint8_t read_only[64] __attribute__((aligned(8))) = {1};
 
 /* Malformed CALLs on a client facet fail with their error before
@@ -341,6 +381,7 @@ static void test_by_hand(void)
 	test_handoff(s, c);
 	test_queued(s, c);
 	test_small_result(s, c);
+	test_quiet_return(s, c);
 	test_bad_calls(c);
 	test_buffers_revoked(s, c);
 	rt_release_now(s);
