@@ -66,10 +66,12 @@ static uint32_t cq_pending(const struct thread *t)
 	return t->cq_tail - t->cq_head_seen;
 }
 
-/* Posts one CQE into a slot reserved earlier. Interrupts are off: the
- * ring is written by its own thread's cap_enter or by completions from
- * the tick, never both at once. */
-static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
+/* Posts one CQE into a slot reserved earlier, waking t if it waits for
+ * it (handing it the CPU if asked: sched_wake_handoff). Interrupts are
+ * off: the ring is written by its own thread's cap_enter or by
+ * completions from the tick, never both at once. */
+static void post_cqe(struct thread *t, const struct capos_cqe *cqe,
+                     bool handoff)
 {
 	KASSERT(t->cq_reserved > 0);
 	t->cq_reserved--;
@@ -79,8 +81,16 @@ static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 	t->ring->hdr.cq_tail = t->cq_tail;
 	if (t->waiting_cq && cq_pending(t) >= t->wait_min) {
 		t->waiting_cq = false;
-		sched_wake(t);
+		if (handoff)
+			sched_wake_handoff(t);
+		else
+			sched_wake(t);
 	}
+}
+
+static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
+{
+	post_cqe(t, cqe, false);
 }
 
 /* Posts a completion, counting the ones that refused their SQE. */
@@ -396,6 +406,12 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	    t->cq_tail - cq_head > CAPOS_RING_CQ_ENTRIES)
 		return CAPOS_E_RING_CORRUPT;
 	t->cq_head_seen = cq_head;
+	if (min_complete > CAPOS_RING_CQ_ENTRIES)
+		min_complete = CAPOS_RING_CQ_ENTRIES;
+	/* A thread this batch hands the CPU to runs in our place once we
+	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
+	if (min_complete && timeout_ns)
+		t->may_handoff = true;
 
 	/* One interrupt-off window for the whole batch (see post_reserved). */
 	irq = arch_irq_save();
@@ -415,10 +431,12 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	}
 	arch_irq_restore(irq);
 
-	if (min_complete > CAPOS_RING_CQ_ENTRIES)
-		min_complete = CAPOS_RING_CQ_ENTRIES;
-	if (cq_pending(t) >= min_complete || timeout_ns == 0)
+	if (cq_pending(t) >= min_complete || timeout_ns == 0) {
+		t->may_handoff = false;
+		if (t->handoff)
+			sched_handoff_place(t);
 		return cq_pending(t);
+	}
 	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
 		uint64_t now = time_now_ns();
 
@@ -428,6 +446,9 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		uint64_t s = arch_irq_save();
 
 		if (cq_pending(t) >= min_complete || t->killed) {
+			t->may_handoff = false;
+			if (t->handoff)
+				sched_handoff_place(t);
 			arch_irq_restore(s);
 			break;
 		}
@@ -513,9 +534,9 @@ void pending_complete(struct pending_call *pc, int result, const void *msg,
 	                      flags, 0, 0);
 }
 
-void pending_complete_full(struct pending_call *pc, int result, const void *msg,
-                           uint32_t copy_len, uint32_t flags, uint32_t call_id,
-                           uint16_t caps)
+static void pending_post(struct pending_call *pc, int result, const void *msg,
+                         uint32_t copy_len, uint32_t flags, uint32_t call_id,
+                         uint16_t caps, bool handoff)
 {
 	struct thread *t = pc->thread;
 	uint64_t s = arch_irq_save();
@@ -534,8 +555,24 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
 		                         .result = CAPOS_E_BAD_POINTER};
 	}
-	post_result(t, &cqe);
+	if (cqe.result < 0 && cqe.result != CAPOS_E_BUFFER_TOO_SMALL)
+		t->ring->hdr.sqes_rejected++;
+	post_cqe(t, &cqe, handoff);
 	arch_irq_restore(s);
+}
+
+void pending_complete_full(struct pending_call *pc, int result, const void *msg,
+                           uint32_t copy_len, uint32_t flags, uint32_t call_id,
+                           uint16_t caps)
+{
+	pending_post(pc, result, msg, copy_len, flags, call_id, caps, false);
+}
+
+void pending_complete_handoff(struct pending_call *pc, int result,
+                              uint32_t flags, uint32_t call_id, uint16_t caps)
+{
+	KASSERT(result >= 0);
+	pending_post(pc, result, NULL, 0, flags, call_id, caps, true);
 }
 
 void ring_cancel_pending(struct thread *t)

@@ -296,7 +296,7 @@ static int deliver(struct ep_call *call, struct pending_call *r)
 	if (off > sizeof(h))
 		as_span_write(&sp, sizeof(h), ids, off - sizeof(h));
 	as_span_write(&sp, off, call->params, call->params_len);
-	pending_complete_full(r, (int)need, NULL, 0, 0, call->call_id, 0);
+	pending_complete_handoff(r, (int)need, 0, call->call_id, 0);
 	call->state = EP_RECEIVED;
 	call->next = call->ep->inflight;
 	call->ep->inflight = call;
@@ -451,8 +451,8 @@ static int answer(struct ep_call *call, struct thread *server,
 	as_span_write(&sp, 0, msg, len);
 	if (need > len)
 		as_span_write(&sp, len, tail, need - len);
-	pending_complete_full(
-	    &call->pc, (int)len, NULL, 0,
+	pending_complete_handoff(
+	    &call->pc, (int)len,
 	    (flags & CAPOS_RETURN_EXCEPTION) ? CAPOS_CQE_EXCEPTION : 0, 0,
 	    (uint16_t)s->xfer_count);
 	*over = true;

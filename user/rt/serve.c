@@ -9,8 +9,8 @@
  * RETURN's message when it takes the SQE, before it can complete that
  * slot's next RECV, so a slot's arena is free again once its RECV
  * completes. RETURNs that give no capabilities are quiet (no CQE), so
- * the wait after them is for RECVs alone. A loop's state lives in its own frame, so any number of
- * threads may each run one.
+ * the wait after them is for RECVs alone. A loop's state lives in its own
+ * frame, so any number of threads may each run one.
  */
 #include <string.h>
 #include <capos/rt.h>
