@@ -23,7 +23,9 @@
  * buffer could not take the answer: the caller's CALL ends with the same
  * error) — in each case nothing was transferred and the call is over;
  * any other error (a bad descriptor, ...) leaves the call waiting for
- * another RETURN.
+ * another RETURN. With flag CAPOS_RETURN_QUIET a RETURN that succeeds
+ * posts no CQE at all (its errors still do), so a server that sends its
+ * answer and its next RECV together waits for the RECV alone.
  */
 #ifndef CAPOS_ENDPOINT_H
 #define CAPOS_ENDPOINT_H
@@ -33,6 +35,7 @@
 
 /* SQE flags of RETURN. */
 #define CAPOS_RETURN_EXCEPTION 0x1 /* params hold a CapException */
+#define CAPOS_RETURN_QUIET     0x2 /* no CQE when it succeeds */
 
 struct capos_recv_header {
 	uint32_t call_id;      /* the id to RETURN with (also in the CQE) */

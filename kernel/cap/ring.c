@@ -85,10 +85,13 @@ static uint32_t ring_posted(const struct thread *t)
 	return __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - t->cq_head_seen;
 }
 
-/* Posts one CQE into a slot reserved earlier. Interrupts are off. A
- * thread waiting for its CQ is woken only by others, who hold the big
- * lock (the waiter set waiting_cq under it). */
-static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
+/* Posts one CQE into a slot reserved earlier, counting the ones that
+ * refused their SQE, and wakes t if it waits for it (handing it the CPU
+ * if asked: sched_wake_handoff). Interrupts are off. A thread waiting
+ * for its CQ is woken only by others, who hold the big lock (the waiter
+ * set waiting_cq under it). */
+static void post_cqe(struct thread *t, const struct capos_cqe *cqe,
+                     bool handoff)
 {
 	bool wake;
 
@@ -107,8 +110,16 @@ static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 	spin_unlock(&t->ring_lock);
 	if (wake) {
 		KASSERT(kernel_lock_held());
-		sched_wake(t);
+		if (handoff)
+			sched_wake_handoff(t);
+		else
+			sched_wake(t);
 	}
+}
+
+static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
+{
+	post_cqe(t, cqe, false);
 }
 
 /*
@@ -192,8 +203,9 @@ static void complete(struct thread *t, uint64_t user_data, int result,
 /* Rejects what no opcode allows: reserved fields and unknown flags. */
 static bool sqe_reserved_clear(const struct capos_sqe *s)
 {
-	uint8_t allowed =
-	    s->opcode == CAPOS_OP_RETURN ? CAPOS_RETURN_EXCEPTION : 0;
+	uint8_t allowed = s->opcode == CAPOS_OP_RETURN
+	                      ? CAPOS_RETURN_EXCEPTION | CAPOS_RETURN_QUIET
+	                      : 0;
 
 	return !(s->flags & ~allowed) && s->reserved0 == 0 && s->reserved1 == 0;
 }
@@ -319,6 +331,8 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 		return rc;
 	if (s->params_len && s->params_len < 16)
 		return CAPOS_E_BAD_MESSAGE; /* shorter than any message */
+	if (obj->ops->route)
+		return obj->ops->route(obj, t, s, xfer);
 	if (!as_check_user(&p->as, s->params_addr, s->params_len, false) ||
 	    !as_check_user(&p->as, s->result_addr, s->result_len, true))
 		return CAPOS_E_BAD_POINTER;
@@ -430,9 +444,10 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_TOO_LARGE;
 	if (s->params_len && s->params_len < 16)
 		return CAPOS_E_BAD_MESSAGE;
-	if (!as_check_user(&t->proc->as, s->params_addr, s->params_len,
-	                   false) ||
-	    !as_check_user(&t->proc->as, s->xfer_addr, xlen, false) ||
+	/* copy_from_user checks the ranges it reads; an empty one must
+	 * still name a user address. */
+	if (!as_check_user(&t->proc->as, s->params_addr, 0, false) ||
+	    !as_check_user(&t->proc->as, s->xfer_addr, 0, false) ||
 	    copy_from_user(xfer, s->xfer_addr, xlen))
 		return CAPOS_E_BAD_POINTER;
 	if (s->params_len <= sizeof(small))
@@ -497,6 +512,12 @@ static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
 		break;
 	case CAPOS_OP_RETURN:
 		rc = do_return(t, s);
+		if (rc == 0 && (s->flags & CAPOS_RETURN_QUIET)) {
+			spin_lock(&t->ring_lock); /* its slot is not needed */
+			t->cq_reserved--;
+			spin_unlock(&t->ring_lock);
+			return;
+		}
 		break;
 	case CAPOS_OP_PARK:
 		rc = park_submit(t, s);
@@ -524,7 +545,6 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		return CAPOS_E_NOT_SUPPORTED;
 	sq_tail = read_once(&r->hdr.sq_tail);
 	cq_head = read_once(&r->hdr.cq_head);
-
 	/* The user may not claim more SQEs than the SQ holds, nor to have
 	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
 	 * CQE the user saw was counted in it before the user could see it. */
@@ -532,6 +552,12 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	    __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head >
 	        CAPOS_RING_CQ_ENTRIES)
 		return CAPOS_E_RING_CORRUPT;
+	if (min_complete > CAPOS_RING_CQ_ENTRIES)
+		min_complete = CAPOS_RING_CQ_ENTRIES;
+	/* A thread this batch hands the CPU to runs in our place once we
+	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
+	if (min_complete && timeout_ns)
+		t->may_handoff = true;
 	/* Written without the ring lock: others read it only to wake this
 	 * thread from a wait it is not in while it runs. */
 	t->cq_head_seen = cq_head;
@@ -583,10 +609,12 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	r->hdr.sq_head = t->sq_head;
 	arch_irq_restore(irq);
 
-	if (min_complete > CAPOS_RING_CQ_ENTRIES)
-		min_complete = CAPOS_RING_CQ_ENTRIES;
-	if (ring_posted(t) >= min_complete || timeout_ns == 0)
+	if (ring_posted(t) >= min_complete || timeout_ns == 0) {
+		t->may_handoff = false;
+		if (t->handoff) /* set under the big lock, this cap_enter */
+			sched_handoff_place(t);
 		return ring_posted(t);
+	}
 	/* Waiting is the scheduler's business. */
 	kernel_lock_ensure();
 	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
@@ -598,6 +626,9 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		uint64_t s = arch_irq_save();
 
 		if (cq_pending(t) >= min_complete || t->killed) {
+			t->may_handoff = false;
+			if (t->handoff)
+				sched_handoff_place(t);
 			arch_irq_restore(s);
 			break;
 		}
@@ -683,9 +714,9 @@ void pending_complete(struct pending_call *pc, int result, const void *msg,
 	                      flags, 0, 0);
 }
 
-void pending_complete_full(struct pending_call *pc, int result, const void *msg,
-                           uint32_t copy_len, uint32_t flags, uint32_t call_id,
-                           uint16_t caps)
+static void pending_post(struct pending_call *pc, int result, const void *msg,
+                         uint32_t copy_len, uint32_t flags, uint32_t call_id,
+                         uint16_t caps, bool handoff)
 {
 	struct thread *t = pc->thread;
 	uint64_t s = arch_irq_save();
@@ -704,8 +735,22 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
 		                         .result = CAPOS_E_BAD_POINTER};
 	}
-	post_reserved(t, &cqe);
+	post_cqe(t, &cqe, handoff);
 	arch_irq_restore(s);
+}
+
+void pending_complete_full(struct pending_call *pc, int result, const void *msg,
+                           uint32_t copy_len, uint32_t flags, uint32_t call_id,
+                           uint16_t caps)
+{
+	pending_post(pc, result, msg, copy_len, flags, call_id, caps, false);
+}
+
+void pending_complete_handoff(struct pending_call *pc, int result,
+                              uint32_t flags, uint32_t call_id, uint16_t caps)
+{
+	KASSERT(result >= 0);
+	pending_post(pc, result, NULL, 0, flags, call_id, caps, true);
 }
 
 void ring_cancel_pending(struct thread *t)

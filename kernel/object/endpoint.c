@@ -31,12 +31,14 @@
 #include <siphash.h>
 #include <transfer.h>
 #include <kernel/arch.h>
+#include <kernel/as.h>
 #include <kernel/call.h>
 #include <kernel/endpoint.h>
 #include <kernel/mm.h>
 #include <kernel/objects.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
+#include <kernel/uaccess.h>
 #include <kernel/thread.h>
 
 #define EP_QUEUE_MAX 64 /* queued calls per endpoint */
@@ -54,6 +56,9 @@ struct endpoint {
 	uint32_t queued;
 	struct ep_call *inflight;
 	struct ep_recv *receivers, **receivers_tail;
+	/* One finished RECV record kept for the next RECV: a server loop
+	 * takes one per call, and the heap is a fifth of its cost. */
+	struct ep_recv *spare_recv;
 	uint32_t next_call_id;
 	/* The last session's reference: callers of one session call in
 	 * runs, and the hash is a tenth of a round trip. */
@@ -105,9 +110,19 @@ static void ep_put(struct endpoint *ep)
 	if (--ep->refs)
 		return;
 	KASSERT(!ep->queue && !ep->inflight && !ep->receivers);
+	kfree(ep->spare_recv);
 	ledger_refund_kmem(ep->charged, sizeof(*ep));
 	process_put(ep->charged);
 	kfree(ep);
+}
+
+/* Frees a RECV record that is off every list (the spare, if none). */
+static void recv_free(struct endpoint *ep, struct ep_recv *r)
+{
+	if (ep->spare_recv)
+		kfree(r);
+	else
+		ep->spare_recv = r;
 }
 
 static void session_ref(struct endpoint *ep, uint64_t session, uint8_t out[16])
@@ -238,14 +253,8 @@ static void recv_cancel(struct pending_call *pc)
 			break;
 		}
 	}
-	kfree(r);
+	recv_free(ep, r);
 	ep_put(ep);
-}
-
-static uint32_t delivery_size(const struct ep_call *call)
-{
-	return capos_recv_params_offset((uint16_t)call->tx.count) +
-	       call->params_len;
 }
 
 static void on_copy(void *ctx, void *object)
@@ -266,39 +275,41 @@ static int deliver(struct ep_call *call, struct pending_call *r)
 {
 	struct process *server = r->thread->proc;
 	const struct xfer_ops ops = {.on_copy = on_copy};
-	uint32_t need = delivery_size(call);
-	struct capos_recv_header *h;
-	capos_cap_t ids[CAPOS_XFER_MAX];
-	uint8_t *buf;
+	uint32_t off = capos_recv_params_offset((uint16_t)call->tx.count);
+	uint32_t need = off + call->params_len;
+	struct capos_recv_header h;
+	capos_cap_t ids[CAPOS_XFER_MAX + 1]; /* + 1: the padding */
+	struct as_span sp;
 
 	if (need > r->result_cap) {
 		r->needed = need;
 		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
-	if (!as_check_user(&server->as, r->result_addr, need, true))
+	/* Resolved before anything is committed: after the commit the
+	 * writes below cannot fail. */
+	if (!as_span_get(&server->as, r->result_addr, need, true, &sp))
 		return CAPOS_E_BAD_POINTER;
-	buf = kmalloc(need); /* every byte is written below */
-	if (!buf)
-		return CAPOS_E_BAD_POINTER; /* the RECV fails; call waits */
-	memset(buf, 0, capos_recv_params_offset((uint16_t)call->tx.count));
-	if (xfer_prepare_receive(&call->tx, &server->caps) != 0) {
-		kfree(buf);
-		return CAPOS_E_QUOTA;
+	if (call->tx.count) {
+		if (xfer_prepare_receive(&call->tx, &server->caps) != 0)
+			return CAPOS_E_QUOTA;
+		xfer_commit(&call->tx, &ops, ids);
+		hold_copies(&call->tx, false);
+		ids[call->tx.count] = 0; /* the padding, if any */
 	}
-	xfer_commit(&call->tx, &ops, ids);
-	hold_copies(&call->tx, false);
-	h = (struct capos_recv_header *)buf;
-	h->call_id = call->call_id = ++call->ep->next_call_id;
-	h->method = call->method;
-	h->caps = (uint16_t)call->tx.count;
-	h->interface_id = call->ep->interface_id;
-	memcpy(h->session, call->session, sizeof(h->session));
-	h->params_len = call->params_len;
-	memcpy(buf + sizeof(*h), ids, 4 * call->tx.count);
-	memcpy(buf + capos_recv_params_offset(h->caps), call->params,
-	       call->params_len);
-	pending_complete_full(r, (int)need, buf, need, 0, call->call_id, 0);
-	kfree(buf);
+	h = (struct capos_recv_header){
+	    .call_id = call->call_id = ++call->ep->next_call_id,
+	    .method = call->method,
+	    .caps = (uint16_t)call->tx.count,
+	    .interface_id = call->ep->interface_id,
+	    .params_len = call->params_len,
+	};
+	memcpy(h.session, call->session, sizeof(h.session));
+	/* Straight into the server's buffer: header, CapIds, params. */
+	as_span_write(&sp, 0, &h, sizeof(h));
+	if (off > sizeof(h))
+		as_span_write(&sp, sizeof(h), ids, off - sizeof(h));
+	as_span_write(&sp, off, call->params, call->params_len);
+	pending_complete_handoff(r, (int)need, 0, call->call_id, 0);
 	call->state = EP_RECEIVED;
 	call->next = call->ep->inflight;
 	call->ep->inflight = call;
@@ -348,7 +359,7 @@ static void match(struct endpoint *ep)
 			              LEDGER_ENDPOINT_QUEUE, 1);
 			pending_complete_full(&r->pc, rc, NULL, 0, 0, 0, 0);
 		}
-		kfree(r);
+		recv_free(ep, r);
 		ep_put(ep);
 	}
 }
@@ -379,9 +390,12 @@ int endpoint_recv(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_TOO_LARGE;
 	if (!as_check_user(&t->proc->as, s->result_addr, s->result_len, true))
 		return CAPOS_E_BAD_POINTER;
-	r = kzalloc(sizeof(*r));
-	if (!r)
+	r = f->ep->spare_recv;
+	if (r)
+		f->ep->spare_recv = NULL; /* every field is set below */
+	else if (!(r = kmalloc(sizeof(*r))))
 		return CAPOS_E_QUOTA;
+	r->next = NULL;
 	r->ep = f->ep;
 	f->ep->refs++;
 	pending_init(&r->pc, t, s->user_data, s->result_addr, s->result_len,
@@ -414,15 +428,9 @@ static int answer(struct ep_call *call, struct thread *server,
 {
 	uint32_t flags = s->flags;
 	struct process *caller = call->pc.thread->proc;
-	const struct xfer_ops ops = {.on_copy = on_copy};
-	struct cap_xfer_key key = {
-	    .sender = (uint64_t)server->proc->pid << 32 | server->tid,
-	    .seq = server->sqe_seq,
-	};
 	uint32_t off = (len + 7) & ~7u, need = off + 4 * s->xfer_count;
-	struct xfer_txn tx;
-	uint8_t *buf;
-	int rc;
+	uint8_t tail[8 + 4 * CAPOS_XFER_MAX]; /* padding, CapIds */
+	struct as_span sp;
 
 	/* The caller's buffer cannot take the answer: the call ends with
 	 * that error, and the server hears it too (its caps stay). */
@@ -433,28 +441,36 @@ static int answer(struct ep_call *call, struct thread *server,
 		*over = true;
 		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
-	if (!as_check_user(&caller->as, call->pc.result_addr, need, true)) {
+	if (!as_span_get(&caller->as, call->pc.result_addr, need, true, &sp)) {
 		pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL, 0, 0);
 		*over = true;
 		return CAPOS_E_BAD_POINTER;
 	}
-	buf = kmalloc(need); /* message, zero padding, CapIds */
-	if (!buf)
-		return CAPOS_E_QUOTA;
-	memset(buf + len, 0, off - len);
-	rc = xfer_prepare(&tx, &server->proc->caps, &caller->caps, &key, xfer,
-	                  s->xfer_count);
-	if (rc) {
-		kfree(buf);
-		return rc; /* the server keeps its caps and the call */
+	if (s->xfer_count) {
+		const struct xfer_ops ops = {.on_copy = on_copy};
+		struct cap_xfer_key key = {
+		    .sender = (uint64_t)server->proc->pid << 32 | server->tid,
+		    .seq = server->sqe_seq,
+		};
+		struct xfer_txn tx;
+		capos_cap_t ids[CAPOS_XFER_MAX];
+		int rc = xfer_prepare(&tx, &server->proc->caps, &caller->caps,
+		                      &key, xfer, s->xfer_count);
+
+		if (rc)
+			return rc; /* the server keeps its caps and the call */
+		xfer_commit(&tx, &ops, ids);
+		memcpy(tail + (off - len), ids, 4 * s->xfer_count);
 	}
-	xfer_commit(&tx, &ops, (capos_cap_t *)(buf + off));
-	memcpy(buf, msg, len);
-	pending_complete_full(
-	    &call->pc, (int)len, buf, need,
+	memset(tail, 0, off - len);
+	/* Straight into the caller's buffer: message, padding, CapIds. */
+	as_span_write(&sp, 0, msg, len);
+	if (need > len)
+		as_span_write(&sp, len, tail, need - len);
+	pending_complete_handoff(
+	    &call->pc, (int)len,
 	    (flags & CAPOS_RETURN_EXCEPTION) ? CAPOS_CQE_EXCEPTION : 0, 0,
 	    (uint16_t)s->xfer_count);
-	kfree(buf);
 	*over = true;
 	return 0;
 }
@@ -492,37 +508,102 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
 
 /* ---- CALL on a client facet -------------------------------------------- */
 
-static int client_call(struct kobject *o, struct call *c)
+/* No params at all: an empty struct, so every field reads as its default. */
+static const uint8_t empty_message[16] = {0,    0,    0,    0,    1, 0, 0, 0,
+                                          0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
+
+static bool message_framing_ok(const uint8_t *bytes, uint32_t len)
+{
+	struct capnp_segment segs[8];
+	struct capnp_msg msg;
+
+	return capnp_msg_init_stream(&msg, bytes, len, segs, 8) == CAPNP_OK;
+}
+
+/* Answers the CALL at once with an `overloaded` CapException (built on
+ * the stack: it is short), through the same completion as an answer. */
+static int call_overloaded(struct thread *t, const struct capos_sqe *s)
+{
+	uint8_t buf[128] __attribute__((aligned(8)));
+	struct call c = {
+	    .caller = t,
+	    .result = buf,
+	    .result_cap =
+	        s->result_len < sizeof(buf) ? s->result_len : sizeof(buf),
+	};
+	struct pending_call pc;
+	int rc = call_exception(&c, CAPEX_OVERLOADED,
+	                        "the endpoint's queue is full");
+
+	pending_init(&pc, t, s->user_data, s->result_addr, s->result_len, NULL);
+	if (rc == CALL_REPLIED) {
+		pending_complete_full(&pc, (int)c.result_len, buf, c.result_len,
+		                      CAPOS_CQE_EXCEPTION, 0, 0);
+	} else {
+		pc.needed = c.needed;
+		pending_complete_full(&pc, CAPOS_E_BUFFER_TOO_SMALL, NULL, 0, 0,
+		                      0, 0);
+	}
+	return CALL_PENDING;
+}
+
+/*
+ * The params go straight from the caller's memory into the queued call
+ * (one copy; the ring makes no result buffer: the answer is written into
+ * the caller's memory when it comes). Errors in the order the ring gives
+ * them for other objects: pointers, framing, then the endpoint's own.
+ */
+static int client_route(struct kobject *o, struct thread *t,
+                        const struct capos_sqe *s,
+                        const struct capos_xfer *xfer)
 {
 	struct endpoint *ep = ((struct ep_facet *)o)->ep;
-	struct process *p = c->caller->proc;
+	struct process *p = t->proc;
+	uint32_t len = s->params_len ? s->params_len : sizeof(empty_message);
+	uint64_t size = sizeof(struct ep_call) + len;
+	struct cap_xfer_key key = {.sender = (uint64_t)p->pid << 32 | t->tid,
+	                           .seq = t->sqe_seq};
 	struct ep_call *call;
-	uint64_t size = sizeof(*call) + c->params_len;
 	int rc;
 
-	if (ep->closed)
-		return CAPOS_E_PEER_CLOSED;
-	if (ep->queued >= EP_QUEUE_MAX && !ep->receivers)
-		return call_exception(c, CAPEX_OVERLOADED,
-		                      "the endpoint's queue is full");
-	if (ledger_charge(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1))
-		return CAPOS_E_QUOTA;
-	if (ledger_charge_kmem(p, size)) {
-		ledger_refund(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1);
-		return CAPOS_E_QUOTA;
-	}
+	/* copy_from_user checks the params it reads; an empty range must
+	 * still name a user address. */
+	if (!as_check_user(&p->as, s->params_addr, 0, false) ||
+	    !as_check_user(&p->as, s->result_addr, s->result_len, true))
+		return CAPOS_E_BAD_POINTER;
 	call = kmalloc(size); /* the tail (transfer, params) is set below */
-	if (call)
-		memset(call, 0, __builtin_offsetof(struct ep_call, tx));
-	if (!call) {
-		rc = CAPOS_E_QUOTA;
-		goto refund;
+	if (!call)
+		return CAPOS_E_QUOTA;
+	if (!s->params_len) {
+		memcpy(call->params, empty_message, len);
+	} else if (copy_from_user(call->params, s->params_addr, len)) {
+		rc = CAPOS_E_BAD_POINTER;
+		goto free;
+	} else if (!message_framing_ok(call->params, len)) {
+		rc = CAPOS_E_BAD_MESSAGE;
+		goto free;
 	}
-	rc = xfer_prepare_send(&call->tx, &p->caps, &c->xfer_key, c->xfer,
-	                       c->nxfer);
-	if (rc) {
+	if (ep->closed) {
+		rc = CAPOS_E_PEER_CLOSED;
+		goto free;
+	}
+	if (ep->queued >= EP_QUEUE_MAX && !ep->receivers) {
 		kfree(call);
-		goto refund;
+		return call_overloaded(t, s);
+	}
+	if (ledger_charge(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1)) {
+		rc = CAPOS_E_QUOTA;
+		goto free;
+	}
+	if (ledger_charge_kmem(p, size)) {
+		rc = CAPOS_E_QUOTA;
+		goto refund_queue;
+	}
+	memset(call, 0, __builtin_offsetof(struct ep_call, tx));
+	rc = xfer_prepare_send(&call->tx, &p->caps, &key, xfer, s->xfer_count);
+	if (rc) {
+		ledger_refund_kmem(p, size);
+		goto refund_queue;
 	}
 	hold_copies(&call->tx, true);
 	call->ep = ep;
@@ -530,20 +611,21 @@ static int client_call(struct kobject *o, struct call *c)
 	call->caller = p;
 	process_get(p);
 	call->kmem = size;
-	call->method = c->method;
-	call->params_len = c->params_len;
-	memcpy(call->params, c->params, c->params_len);
+	call->method = s->method;
+	call->params_len = len;
 	session_ref(ep, p->session, call->session);
-	call_make_pending(c, &call->pc, call_cancel);
+	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
+	             call_cancel);
 	call->state = EP_QUEUED;
 	*ep->queue_tail = call;
 	ep->queue_tail = &call->next;
 	ep->queued++;
 	match(ep);
 	return CALL_PENDING;
-refund:
-	ledger_refund_kmem(p, size);
+refund_queue:
 	ledger_refund(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1);
+free:
+	kfree(call);
 	return rc;
 }
 
@@ -575,7 +657,7 @@ static void endpoint_close(struct endpoint *ep)
 
 		ep->receivers = r->next;
 		pending_complete(&r->pc, CAPOS_E_PEER_CLOSED, NULL, 0, 0);
-		kfree(r);
+		recv_free(ep, r);
 		ep_put(ep);
 	}
 	ep->receivers_tail = &ep->receivers;
@@ -608,7 +690,7 @@ static const struct kobject_ops client_ops = {
     .interface_id = CAPOS_CLIENT_ENDPOINT_INTERFACE_ID,
     .xfer_allow = CAPOS_XFER_ALLOW_COPY | CAPOS_XFER_ALLOW_MOVE,
     .takes_transfers = true,
-    .call = client_call,
+    .route = client_route,
     .destroy = facet_destroy,
 };
 

@@ -180,10 +180,11 @@ static void schedule(void)
 		prev->state = THREAD_RUNNABLE;
 		run_enqueue(c, prev);
 	}
-	next = run_dequeue(c);
-	if (!next)
-		next = steal(c);
-	if (!next)
+	prev->may_handoff = false;
+	next = prev->handoff;
+	if (next)
+		prev->handoff = NULL; /* ahead of the queue: see below */
+	else if (!(next = run_dequeue(c)) && !(next = steal(c)))
 		next = c->idle;
 	if (prev->state == THREAD_DEAD) {
 		KASSERT(!c->to_reap);
@@ -230,6 +231,44 @@ void sched_wake(struct thread *t)
 		t->state = THREAD_RUNNABLE;
 		place(t, t->cpu);
 	}
+	arch_irq_restore(s);
+}
+
+/*
+ * The hand-off runs the woken thread on the waker's CPU in the waker's
+ * place, ahead of any thread queued here: a synchronous call's server
+ * (and then its caller) goes on at once instead of behind the queue or
+ * on another CPU woken by an IPI. The queue waits at most until the tick
+ * ends the slice of the chain of hand-offs, as behind any thread.
+ */
+void sched_wake_handoff(struct thread *t)
+{
+	uint64_t s = arch_irq_save();
+	struct thread *cur = current_thread();
+
+	if (cur->may_handoff && !cur->handoff && t->state == THREAD_BLOCKED) {
+		if (t->deadline_ns)
+			sleep_remove(t);
+		t->timed_out = false;
+		t->state = THREAD_RUNNABLE;
+		cur->handoff = t;
+	} else {
+		sched_wake(t);
+	}
+	arch_irq_restore(s);
+}
+
+void sched_handoff_place(struct thread *cur)
+{
+	struct thread *t = cur->handoff;
+	uint64_t s;
+
+	cur->may_handoff = false;
+	if (!t)
+		return;
+	s = arch_irq_save();
+	cur->handoff = NULL;
+	place(t, t->cpu);
 	arch_irq_restore(s);
 }
 

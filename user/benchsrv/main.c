@@ -1,8 +1,9 @@
 /*
  * benchsrv - the server side of the endpoint benchmark (user/bench):
  * answers every call on its "server" facet with the call's own params,
- * keeping one RECV outstanding and sending each RETURN in the same
- * cap_enter as the next RECV, as a real server loop would.
+ * keeping one RECV outstanding and sending each RETURN (quiet: no CQE
+ * unless it fails) in the same cap_enter as the next RECV, as rt_serve
+ * does.
  */
 #include <capos/endpoint.h>
 #include <capos/rt.h>
@@ -42,6 +43,7 @@ int main(void)
 		 * in before the next RECV can overwrite the buffer). */
 		struct capos_sqe ret = {
 		    .opcode = CAPOS_OP_RETURN,
+		    .flags = CAPOS_RETURN_QUIET, /* wait for the RECV alone */
 		    .cap = server,
 		    .call_id = cqe.call_id,
 		    .params_addr =

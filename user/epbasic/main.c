@@ -4,11 +4,14 @@
  * buffer too small, a caller's result buffer too small, RETURN of a bad
  * call id), call/return with a child server (results, exceptions, the
  * header it sees), many clients on one server, a full queue (64 queued,
- * the 65th overloaded, the endpointQueue ledger), and session
- * references. Started by tests/system/epbasic.test with console, timer,
- * frames, spawner and endpoints; children user/epserver, user/epclient.
+ * the 65th overloaded, the endpointQueue ledger), session references,
+ * quiet RETURNs, malformed CALLs on a client facet, and buffers that stop being
+ * writable before the kernel writes into them. Started by
+ * tests/system/epbasic.test with console, timer, frames, spawner,
+ * endpoints and vm; children user/epserver, user/epclient.
  */
 #include "../eplib/eptest.h"
+#include <capos/rt_memory.h>
 
 #define MANY_CLIENTS 4
 #define MANY_CALLS   24
@@ -210,6 +213,161 @@ static void test_small_result(capos_cap_t s, capos_cap_t c)
 	      err_name(cq.result));
 }
 
+/* A quiet RETURN posts no CQE when it works (the caller still gets the
+ * answer) and its error when it fails. */
+static void test_quiet_return(capos_cap_t s, capos_cap_t c)
+{
+	static const char data[] = "quiet";
+	struct capos_cqe rq, cq, nq;
+	const uint8_t *msg;
+	uint32_t n = msg_of(data, sizeof(data), &msg), id;
+	uint64_t cud, rud, nud;
+	struct capos_sqe ret = {
+	    .opcode = CAPOS_OP_RETURN, .flags = CAPOS_RETURN_QUIET, .cap = s};
+	int rc, crc;
+
+	cud = ep_call_submit(c, EP_ECHO, msg, n, cres, sizeof(cres), NULL, 0);
+	rc = recv_within(s, sizeof(rbuf), &rq);
+	if (!check(rc > 0, "receive a call to answer quietly (%s)",
+	           err_name(rc > 0 ? 0 : rc)))
+		return;
+	id = rq.call_id;
+	ret.call_id = id;
+	ret.params_addr = (uint64_t)ep_recv_params(rbuf);
+	ret.params_len = n;
+	rud = ep_submit(&ret);
+	nud = ep_submit(&(struct capos_sqe){.opcode = CAPOS_OP_NOP});
+	rc = rt_wait(nud, &nq); /* taken after the RETURN, in one cap_enter */
+	crc = wait_within(cud, EP_POLL_MS, &cq);
+	check(rc == 0 && crc == 0 && cq.result == (int)n &&
+	          !memcmp(cres, msg, n),
+	      "a quiet RETURN answers the caller (%s)",
+	      err_name(crc ? crc : cq.result));
+	rc = wait_within(rud, 20, &rq);
+	check(rc == CAPOS_E_TIMED_OUT, "and posts no CQE of its own (%s)",
+	      err_name(rc));
+	rud = ep_submit(&ret); /* the same call id again */
+	rc = wait_within(rud, EP_POLL_MS, &rq);
+	check(rc == 0 && rq.result == CAPOS_E_BAD_SQE,
+	      "a quiet RETURN that fails posts its error (%s)",
+	      err_name(rc ? rc : rq.result));
+}
+
+static const uint8_t read_only[64] __attribute__((aligned(8))) = {1};
+
+/* Malformed CALLs on a client facet fail with their error before
+ * anything is queued (the facet takes the SQE itself: kobject.h, route). */
+static void test_bad_calls(capos_cap_t c)
+{
+	static const uint8_t not_a_message[16] = {9, 9, 9, 9};
+	static const struct {
+		const char *what;
+		uint64_t params;
+		uint32_t len;
+		uint64_t result;
+		int want;
+	} cases[] = {
+	    {"params pointer into the kernel", 0xFFFFFFFF80000000ull, 16, 0,
+	     CAPOS_E_BAD_POINTER},
+	    {"no params, pointer into the kernel", 0xFFFFFFFF80000000ull, 0, 0,
+	     CAPOS_E_BAD_POINTER},
+	    {"params pointer unmapped", 0x1000, 16, 0, CAPOS_E_BAD_POINTER},
+	    {"params range wraps past user space", 0x00007FFFFFFFFFF0ull, 0x100,
+	     0, CAPOS_E_BAD_POINTER},
+	    {"result pointer into the direct map", 0, 0, 0xFFFF800000100000ull,
+	     CAPOS_E_BAD_POINTER},
+	    {"result buffer read-only", 0, 0, 1, CAPOS_E_BAD_POINTER},
+	    {"params not a message", 2, 16, 0, CAPOS_E_BAD_MESSAGE},
+	};
+	struct ledger before, after;
+
+	ledger_get(&before);
+	for (uint32_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct capos_sqe s = ep_call_sqe(c, EP_ECHO, NULL, 0, cres,
+		                                 sizeof(cres), NULL, 0);
+		struct capos_cqe cqe;
+		int rc;
+
+		s.params_addr = cases[i].params == 2 ? (uint64_t)not_a_message
+		                                     : cases[i].params;
+		s.params_len = cases[i].len;
+		if (cases[i].result == 1)
+			s.result_addr = (uint64_t)read_only;
+		else if (cases[i].result)
+			s.result_addr = cases[i].result;
+		rc = wait_within(ep_submit(&s), EP_POLL_MS, &cqe);
+		check(rc == 0 && cqe.result == cases[i].want,
+		      "CALL with %s: %s", cases[i].what,
+		      err_name(rc ? rc : cqe.result));
+	}
+	ledger_get(&after);
+	check(after.used.endpoint_queue == before.used.endpoint_queue &&
+	          after.used.kernel_memory == before.used.kernel_memory,
+	      "malformed CALLs queue nothing and cost nothing");
+}
+
+/*
+ * A RECV buffer and a caller's result buffer that become read-only after
+ * their SQEs were taken: the kernel finds out when it writes (before any
+ * capability moves), the RECV fails and the call waits for the next one;
+ * the answer fails for both sides.
+ */
+static capos_cap_t vm;
+static uint64_t rpage, cpage; /* two pages each, read-write */
+
+/* Mapped before the first ledger reading: the page tables they take stay
+ * charged until the process ends. */
+static void map_buffers(void)
+{
+	vm = rt_capset_find("vm", RT_IFACE_VIRTUAL_MEMORY);
+	if (!vm ||
+	    rt_vm_map(vm, 0, 2 * 4096, CAPOS_PROTECTION_READ_WRITE, &rpage) ||
+	    rt_vm_map(vm, 0, 2 * 4096, CAPOS_PROTECTION_READ_WRITE, &cpage))
+		rpage = cpage = 0;
+}
+
+static void test_buffers_revoked(capos_cap_t s, capos_cap_t c)
+{
+	static const char data[] = "revoked";
+	struct capos_cqe rq, cq;
+	const uint8_t *msg;
+	uint32_t n = msg_of(data, sizeof(data), &msg);
+	uint64_t rud, cud;
+	int rc;
+
+	if (!check(rpage && cpage, "buffers that straddle two pages"))
+		return;
+	/* Both buffers start 24 bytes before their second page. */
+	rud = ep_recv_submit(s, (void *)(rpage + 4096 - 24), 256);
+	rt_flush();
+	rc = rt_vm_protect(vm, rpage + 4096, 4096, CAPOS_PROTECTION_READ);
+	cud = ep_call_submit(c, 7, msg, n, (void *)(cpage + 4096 - 24), 256,
+	                     NULL, 0);
+	rc = rc ? rc : wait_within(rud, EP_POLL_MS, &rq);
+	check(rc == 0 && rq.result == CAPOS_E_BAD_POINTER,
+	      "a RECV buffer made read-only before the call came: "
+	      "BAD_POINTER (%s)",
+	      err_name(rc ? rc : rq.result));
+	rc = recv_within(s, sizeof(rbuf), &rq);
+	if (!check(rc > 0 && !memcmp(ep_recv_params(rbuf), msg, n),
+	           "the call waited for the next RECV (%s)",
+	           err_name(rc > 0 ? 0 : rc)))
+		return;
+	rc = rt_vm_protect(vm, cpage + 4096, 4096, CAPOS_PROTECTION_READ);
+	rc = rc ? rc : ep_return(s, rq.call_id, msg, n, 0, NULL, 0);
+	check(rc == CAPOS_E_BAD_POINTER,
+	      "RETURN into a result buffer made read-only: BAD_POINTER (%s)",
+	      err_name(rc));
+	rc = wait_within(cud, EP_POLL_MS, &cq);
+	check(rc == 0 && cq.result == CAPOS_E_BAD_POINTER,
+	      "and the caller's CALL ends with BAD_POINTER (%s)",
+	      err_name(rc ? rc : cq.result));
+	rc = ep_return(s, rq.call_id, msg, n, 0, NULL, 0);
+	check(rc == CAPOS_E_BAD_SQE, "the call is over: %s", err_name(rc));
+	rt_vm_protect(vm, rpage + 4096, 4096, CAPOS_PROTECTION_READ_WRITE);
+	rt_vm_protect(vm, cpage + 4096, 4096, CAPOS_PROTECTION_READ_WRITE);
+}
+
 static void test_by_hand(void)
 {
 	struct ledger before;
@@ -223,6 +381,9 @@ static void test_by_hand(void)
 	test_handoff(s, c);
 	test_queued(s, c);
 	test_small_result(s, c);
+	test_quiet_return(s, c);
+	test_bad_calls(c);
+	test_buffers_revoked(s, c);
 	rt_release_now(s);
 	rt_release_now(c);
 	check(rt_call(c, EP_ECHO, NULL, 0, cres, 64, &exc) == CAPOS_E_BAD_CAP,
@@ -539,6 +700,7 @@ int main(void)
 
 	if (!ept_init("epbasic"))
 		return report_finish();
+	map_buffers();
 	if (!check(ledger_get(&base), "read our own ledger"))
 		return report_finish();
 	say_quotas("ledger used", &base.used);

@@ -8,8 +8,9 @@
  * answers several calls and takes several new ones. The kernel reads a
  * RETURN's message when it takes the SQE, before it can complete that
  * slot's next RECV, so a slot's arena is free again once its RECV
- * completes. A loop's state lives in its own frame, so any number of
- * threads may each run one.
+ * completes. RETURNs that give no capabilities are quiet (no CQE), so
+ * the wait after them is for RECVs alone. A loop's state lives in its own
+ * frame, so any number of threads may each run one.
  */
 #include <string.h>
 #include <capos/rt.h>
@@ -101,6 +102,16 @@ static void queue_return(capos_cap_t ep, struct slot *sl, uint32_t call_id,
 
 	if (exception)
 		sl->ngive = 0;
+	if (!sl->ngive) {
+		/* Nothing to take back if it fails: no CQE when it works,
+		 * and a failure's is dropped, so the next wait is for the
+		 * RECVs alone. */
+		sqe.flags |= CAPOS_RETURN_QUIET;
+		sqe.user_data = RT_USER_DATA_DISCARD;
+		submit(&sqe, &sl->ret_ud);
+		sl->ret_ud = 0;
+		return;
+	}
 	submit(&sqe, &sl->ret_ud);
 }
 

@@ -204,25 +204,96 @@ bool as_query(const struct addr_space *as, uint64_t va, paddr_t *pa,
 	return true;
 }
 
+/* The leaf table holding va's entry, or NULL (a level missing, or a
+ * large page: user mappings never use one). */
+static uint64_t *user_leaf_table(const struct addr_space *as, uint64_t va)
+{
+	uint64_t *t = phys_to_virt(as->root);
+
+	for (int level = 3; level >= 1; level--) {
+		uint64_t e = t[pt_index(va, level)];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		t = pt_table(e);
+	}
+	return t;
+}
+
+/*
+ * Walks [va, va+len) (checked to be in user space, len > 0), requiring
+ * `need` in every leaf entry; with `out`, records each page's frame.
+ * One walk per leaf table, not per page: pages in the same 2 MiB share
+ * it.
+ */
+static bool walk_range(const struct addr_space *as, uint64_t va, uint64_t len,
+                       uint64_t need, paddr_t *out)
+{
+	uint64_t *leaf = NULL, page, end = va + len;
+
+	for (page = PAGE_ROUND_DOWN(va); page < end; page += PAGE_SIZE) {
+		uint64_t e;
+
+		if (!leaf || pt_index(page, 0) == 0) {
+			leaf = user_leaf_table(as, page);
+			if (!leaf)
+				return false;
+		}
+		e = leaf[pt_index(page, 0)];
+		if ((e & need) != need)
+			return false;
+		if (out)
+			*out++ = e & PTE_ADDR;
+	}
+	return true;
+}
+
 bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
                    bool write)
 {
-	uint64_t end, page;
-	paddr_t pa;
-	unsigned f;
-
 	if (va >= USER_SPACE_END || len > USER_SPACE_END - va)
 		return false;
 	if (len == 0)
 		return true;
-	end = va + len;
-	for (page = PAGE_ROUND_DOWN(va); page < end; page += PAGE_SIZE) {
-		if (!as_query(as, page, &pa, &f) || !(f & VM_USER))
-			return false;
-		if (write && !(f & VM_WRITE))
-			return false;
+	return walk_range(as, va, len, PTE_P | PTE_U | (write ? PTE_W : 0),
+	                  NULL);
+}
+
+bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
+                 bool write, struct as_span *sp)
+{
+	if (va >= USER_SPACE_END || len > USER_SPACE_END - va ||
+	    len > AS_SPAN_MAX)
+		return false;
+	sp->va = va;
+	sp->len = len;
+	return len == 0 ||
+	       walk_range(as, va, len, PTE_P | PTE_U | (write ? PTE_W : 0),
+	                  sp->page);
+}
+
+void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
+                   uint32_t n)
+{
+	const uint8_t *s = src;
+	uint64_t first = PAGE_ROUND_DOWN(sp->va);
+
+	KASSERT(off <= sp->len && n <= sp->len - off);
+	while (n) {
+		uint64_t va = sp->va + off;
+		uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
+		uint32_t chunk = PAGE_SIZE - in;
+
+		if (chunk > n)
+			chunk = n;
+		memcpy((uint8_t *)phys_to_virt(
+		           sp->page[(va - first) / PAGE_SIZE]) +
+		           in,
+		       s, chunk);
+		off += chunk;
+		s += chunk;
+		n -= chunk;
 	}
-	return true;
 }
 
 /* The CPU's loaded root is kept in its per-CPU data too, so a

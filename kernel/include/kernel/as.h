@@ -58,6 +58,29 @@ bool as_query(const struct addr_space *as, uint64_t va, paddr_t *pa,
 bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
                    bool write);
 
+/*
+ * A user range resolved to its frames once, so that it can be written
+ * through the direct map from any address space (a message into another
+ * process) without walking the page tables again for each piece. Valid
+ * while the big lock is held and nothing is unmapped meanwhile.
+ */
+#define AS_SPAN_MAX   (64 * 1024 + 4096) /* a message and a header */
+#define AS_SPAN_PAGES (AS_SPAN_MAX / 4096 + 1)
+struct as_span {
+	uint64_t va;
+	uint32_t len;
+	paddr_t page[AS_SPAN_PAGES]; /* frame of each page the range touches */
+};
+
+/* Returns true if every byte of [va, va+len) is mapped user-accessible
+ * (and writable if `write`) and len <= AS_SPAN_MAX; fills *sp. */
+bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
+                 bool write, struct as_span *sp);
+
+/* Writes src[0..n) at offset off of the span; off + n <= sp->len. */
+void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
+                   uint32_t n);
+
 /* Makes `as` the current address space on this CPU. */
 void as_activate(const struct addr_space *as);
 /* The kernel-only address space (for the idle thread and teardown). */

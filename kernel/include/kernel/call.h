@@ -97,4 +97,13 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
                            uint32_t copy_len, uint32_t flags, uint32_t call_id,
                            uint16_t caps);
 
+/*
+ * Completes a step of a synchronous exchange (an endpoint's call reaching
+ * a server's RECV, its answer reaching the caller) whose message is
+ * already in the thread's memory: result >= 0, nothing copied. A thread
+ * waiting for it may be handed this CPU (thread.h, sched_wake_handoff).
+ */
+void pending_complete_handoff(struct pending_call *pc, int result,
+                              uint32_t flags, uint32_t call_id, uint16_t caps);
+
 #endif

@@ -16,6 +16,9 @@
 #include <cap_table.h>
 #include <capos/transfer.h>
 
+struct thread;
+struct capos_sqe;
+
 struct kobject;
 struct thread;
 
@@ -71,6 +74,17 @@ struct kobject_ops {
 	 * another object, return no caps and take no transfers. Only a
 	 * static object (destroy NULL) may have any (ring.c checks). */
 	uint64_t lock_free_methods;
+	/*
+	 * Instead of call, for an object that passes the message on (an
+	 * endpoint's client facet): takes the CALL SQE of thread t once it
+	 * is checked up to the params' and result's pointers, before the
+	 * ring copies the params in or makes a result buffer, so the message
+	 * is copied once. xfer: the SQE's descriptors, copied in. Checks the
+	 * rest itself; returns CALL_PENDING (its CQE is posted or will be)
+	 * or a transport error for the ring to post.
+	 */
+	int (*route)(struct kobject *obj, struct thread *t,
+	             const struct capos_sqe *s, const struct capos_xfer *xfer);
 	/* The last reference went away. NULL for static objects. */
 	void (*destroy)(struct kobject *obj);
 };

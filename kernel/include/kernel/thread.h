@@ -61,6 +61,11 @@ struct thread {
 	 * threads and the timer post theirs with it. A leaf lock. */
 	struct spinlock ring_lock;
 	bool waiting_cq;
+	/* The hand-off (sched_wake_handoff): set while this thread, in
+	 * cap_enter, means to block; `handoff` is the thread it woke to run
+	 * in its place, RUNNABLE but on no queue. */
+	bool may_handoff;
+	struct thread *handoff;
 	struct pending_call *pending; /* calls that will complete later */
 	bool killed;                  /* exit at the next return to user mode */
 
@@ -100,6 +105,19 @@ __attribute__((noreturn)) void sched_ap_start(struct cpu *c);
 void sched_kick(struct thread *t);
 void sched_make_runnable(struct thread *t);
 void sched_wake(struct thread *t);
+/*
+ * A direct hand-off from the current thread to one it wakes (an
+ * endpoint's caller to its server and back). While the current thread's
+ * may_handoff is set (it means to block after the kernel work at hand),
+ * the first thread sched_wake_handoff() wakes is kept in its `handoff`
+ * and runs on this CPU as soon as it blocks: not placed on a queue, no
+ * idle CPU looked for or kicked. Any other wake is sched_wake's. A
+ * thread that does not block after all clears may_handoff and, if it
+ * kept one, calls sched_handoff_place() (the kept thread is placed as
+ * sched_wake would).
+ */
+void sched_wake_handoff(struct thread *t);
+void sched_handoff_place(struct thread *cur);
 /* Blocks the current thread until woken or until deadline_ns (0: none).
  * Returns false if it woke because the deadline passed. */
 bool sched_block(uint64_t deadline_ns);
