@@ -161,14 +161,28 @@ static void run_calls(struct work *w, struct batch *b, uint32_t kind,
 	}
 }
 
+static uint32_t workers_ready;
+
 static int64_t worker(void *arg)
 {
 	struct work *w = arg;
 	static struct batch batches[WORKERS];
 	struct batch *b = &batches[w->idx];
 
+	uint32_t r;
+
 	w->tid = rt_self()->tid;
 	w->ring = rt_self()->ring;
+	/* Start together: every worker is alive (its ring and id in use)
+	 * while any one runs, so distinct rings and ids mean something and
+	 * the calls really are concurrent (the direct hand-off may otherwise
+	 * let one worker finish before the next starts). */
+	r = __atomic_add_fetch(&workers_ready, 1, __ATOMIC_SEQ_CST);
+	if (r == WORKERS)
+		rt_unpark(&workers_ready, RT_UNPARK_ALL);
+	while ((r = __atomic_load_n(&workers_ready, __ATOMIC_SEQ_CST)) <
+	       WORKERS)
+		rt_park(&workers_ready, r, 0);
 	/* Interleaved, so both kinds are in flight across the threads. */
 	for (uint32_t i = 0; i < 5; i++) {
 		run_calls(w, b, KIND_NOW, i * NOW_CALLS / 5,
