@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <kernel/vm.h>
 #include <ledger.h>
+#include <va_spans.h>
 
 #define AS_OWNED 0x100 /* with VM_* flags: free the frame at unmap/destroy */
 
@@ -23,6 +24,9 @@ struct addr_space {
 	/* The owner's frames ledger: the root, every page table and every
 	 * owned frame are charged to it before they are taken (NULL: none). */
 	struct ledger_account *charge;
+	/* Covers every page as_map was ever asked for: teardown walks only
+	 * the table entries inside it (every table and leaf lies there). */
+	struct va_spans mapped;
 };
 
 /* Returns 0, or -1 when no frame (or no quota in `charge`, which may be
