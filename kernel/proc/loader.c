@@ -2,12 +2,14 @@
  * loader.c - maps a validated ELF program into a process.
  *
  * lib/elf.c decides whether an image is acceptable (and why not); this
- * file only copies bytes: each segment gets fresh zeroed frames, its file
- * bytes copied in through the direct map, and exactly its permissions
- * (W^X was checked by the parser). Segments never share a page.
+ * file only copies bytes: each segment gets fresh zeroed frames (mapped as
+ * one range), its file bytes copied in through the direct map, and
+ * exactly its permissions (W^X was checked by the parser). Segments never
+ * share a page.
  */
 #include <elf.h>
 #include <string.h>
+#include <kernel/as.h>
 #include <kernel/loader.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
@@ -46,20 +48,25 @@ int loader_load(struct process *p, const void *elf, size_t len)
 	}
 	for (uint32_t i = 0; i < plan.nsegments; i++) {
 		const struct elf_segment *s = &plan.seg[i];
+		int rc;
 
 		/* The kernel's own fixed pages must stay free. */
 		if (s->page_start < USER_RING_BASE + 0x100000 &&
 		    s->page_end > USER_CAPSET_ADDR)
 			return LOADER_E_ELF(ELF_E_OVERLAP);
-		for (uint64_t va = s->page_start; va < s->page_end;
+		rc = process_map_fresh(
+		    p, s->page_start, (s->page_end - s->page_start) / PAGE_SIZE,
+		    seg_flags(s->prot), NULL);
+		if (rc)
+			return rc;
+		/* Only the pages holding file bytes need more than zeroes. */
+		for (uint64_t va = s->page_start; va < s->vaddr + s->file_len;
 		     va += PAGE_SIZE) {
-			void *kpage;
-			int rc = process_map_fresh(p, va, 1, seg_flags(s->prot),
-			                           &kpage);
+			paddr_t pa;
+			unsigned f;
 
-			if (rc)
-				return rc;
-			fill_page(kpage, va, elf, s);
+			KASSERT(as_query(&p->as, va, &pa, &f));
+			fill_page(phys_to_virt(pa), va, elf, s);
 		}
 	}
 	p->entry = plan.entry;

@@ -73,9 +73,10 @@ KTEST(cpu_protections)
 
 /*
  * A user address space with pages scattered over more places than it
- * keeps spans for (so some are joined), unmapped again in part, is torn
- * down to the last frame and charge: teardown walks only the spans, and
- * they must cover every table and page.
+ * keeps spans for (so some are joined), unmapped again in part, with
+ * ranges mapped at once (one of them failing half way), is torn down to
+ * the last frame and charge: teardown walks only the spans, and they must
+ * cover every table and page.
  */
 KTEST(as_teardown)
 {
@@ -105,6 +106,16 @@ KTEST(as_teardown)
 	}
 	KEXPECT(as_unmap(&as, 0x201000) == 0);
 	KEXPECT(as_unmap(&as, 0x201000) == -1);
+	/* A fresh range across a page-table boundary: zeroed, owned. */
+	KEXPECT(as_map_fresh(&as, 0x9FE000, 4, VM_WRITE, &pa) == 0);
+	KEXPECT(((const uint64_t *)phys_to_virt(pa))[511] == 0);
+	for (uint64_t va = 0x9FE000; va < 0xA02000; va += 0x1000)
+		KEXPECT(as_query(&as, va, &pa, &f) && (f & VM_WRITE));
+	/* Running into a mapped page stops there; what it mapped stays. */
+	KEXPECT(as_map_fresh(&as, 0x9FC000, 3, VM_WRITE, NULL) == -1);
+	KEXPECT(as_query(&as, 0x9FD000, &pa, &f));
+	KEXPECT(as_map_fresh(&as, 0x7FFFFFFFF000, 2, 0, NULL) == -1);
+	KEXPECT(as_map_fresh(&as, 0xA02001, 1, 0, NULL) == -1);
 	KEXPECT(acct.used == 1 + as.table_frames + as.owned_frames);
 	as_destroy(&as);
 	KEXPECT(acct.used == 0);

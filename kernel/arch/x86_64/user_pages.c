@@ -184,6 +184,51 @@ int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags)
 	return 0;
 }
 
+int as_map_fresh(struct addr_space *as, uint64_t va, uint64_t pages,
+                 unsigned flags, paddr_t *first)
+{
+	uint64_t f = pt_flags((flags & ~VM_GLOBAL) | VM_USER) | PTE_OWNED;
+	uint64_t done = 0;
+
+	if (!user_page(va) || pages == 0 ||
+	    pages > (USER_SPACE_END - va) / PAGE_SIZE)
+		return -1;
+	/* Before any table for the range exists: teardown must find it. */
+	va_spans_add(&as->mapped, va, va + pages * PAGE_SIZE);
+	while (done < pages) {
+		uint64_t *pte;
+		unsigned tables = missing_tables(as, va, &pte);
+
+		if (tables) {
+			if (!charge(as, tables))
+				return -2;
+			pte = user_leaf_create(as, va);
+			if (!pte)
+				return -2;
+		}
+		/* The rest of this page table: one walk for all of it. */
+		do {
+			paddr_t pa;
+
+			if (*pte & PTE_P)
+				return -1;
+			if (!charge(as, 1))
+				return -2;
+			pa = frame_alloc();
+			if (pa == FRAME_NONE) {
+				refund(as, 1);
+				return -2;
+			}
+			*pte++ = pa | f;
+			as->owned_frames++;
+			if (done++ == 0 && first)
+				*first = pa;
+			va += PAGE_SIZE;
+		} while (done < pages && pt_index(va, 0) != 0);
+	}
+	return 0;
+}
+
 /* The leaf entry for va, or NULL if a table on the way is missing. */
 static uint64_t *user_leaf(const struct addr_space *as, uint64_t va)
 {

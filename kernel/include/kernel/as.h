@@ -46,6 +46,18 @@ void as_destroy(struct addr_space *as);
  */
 int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags);
 
+/*
+ * Maps `pages` fresh zeroed frames from va on, owned (AS_OWNED is
+ * implied) and charged as as_map would, walking the tables once per page
+ * table rather than once per page. *first (if not NULL) is the first
+ * page's frame. Returns 0, -1 if the range is not page-aligned user space
+ * or a page of it is mapped, -2 if the ledger or the machine cannot pay;
+ * on an error the pages mapped so far stay (charged) until as_unmap or
+ * as_destroy.
+ */
+int as_map_fresh(struct addr_space *as, uint64_t va, uint64_t pages,
+                 unsigned flags, paddr_t *first);
+
 /* Unmaps one page, freeing its frame if owned. Returns 0 or -1 if not
  * mapped. */
 int as_unmap(struct addr_space *as, uint64_t va);
