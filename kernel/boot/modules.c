@@ -27,3 +27,19 @@ const void *boot_module_bytes(const struct boot_module *m)
 {
 	return phys_to_virt(m->start);
 }
+
+paddr_t boot_module_phys(const void *bytes, size_t len)
+{
+	paddr_t pa = virt_to_phys(bytes);
+
+	if ((uint64_t)bytes < DIRECT_MAP_BASE)
+		return FRAME_NONE;
+	for (uint32_t i = 0; boot && i < boot->nmodules; i++) {
+		const struct boot_module *m = &boot->modules[i];
+
+		if (!(m->start & (PAGE_SIZE - 1)) && pa >= m->start &&
+		    pa <= m->end && len <= m->end - pa)
+			return pa;
+	}
+	return FRAME_NONE;
+}
