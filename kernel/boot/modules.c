@@ -17,7 +17,9 @@ const struct boot_module *boot_module_find(const char *name, size_t len)
 	for (uint32_t i = 0; boot && i < boot->nmodules; i++) {
 		const struct boot_module *m = &boot->modules[i];
 
-		if (strlen(m->name) == len && !memcmp(m->name, name, len))
+		/* The terminator first: most modules fail on it at once. */
+		if (len < sizeof(m->name) && m->name[len] == '\0' &&
+		    !memcmp(m->name, name, len) && strnlen(m->name, len) == len)
 			return m;
 	}
 	return NULL;

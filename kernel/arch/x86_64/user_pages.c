@@ -47,12 +47,6 @@ int as_create(struct addr_space *as, struct ledger_account *account)
 	return 0;
 }
 
-/* Entries of a table at `level` (0: a page table) each cover this much. */
-static uint64_t entry_span(int level)
-{
-	return 1ull << (12 + 9 * level);
-}
-
 /*
  * Frees what `table` (at `level`, its first entry at address `base`)
  * holds inside as->mapped: owned frames at level 0, else every table
@@ -64,7 +58,9 @@ static uint64_t entry_span(int level)
 static void free_spans(struct addr_space *as, uint64_t *table, int level,
                        uint64_t base)
 {
-	uint64_t size = entry_span(level), end = base + 512 * size;
+	/* Each entry of a table at `level` (0: a page table) covers this. */
+	unsigned shift = 12 + 9 * (unsigned)level;
+	uint64_t size = 1ull << shift, end = base + 512 * size;
 	unsigned next = 0; /* entries below this one are done */
 
 	for (uint32_t k = 0; k < as->mapped.n; k++) {
@@ -73,9 +69,9 @@ static void free_spans(struct addr_space *as, uint64_t *table, int level,
 
 		if (s->hi <= base || s->lo >= end)
 			continue;
-		first = s->lo <= base ? 0 : (unsigned)((s->lo - base) / size);
-		last =
-		    s->hi >= end ? 511 : (unsigned)((s->hi - 1 - base) / size);
+		first = s->lo <= base ? 0 : (unsigned)((s->lo - base) >> shift);
+		last = s->hi >= end ? 511
+		                    : (unsigned)((s->hi - 1 - base) >> shift);
 		for (unsigned i = first < next ? next : first; i <= last; i++) {
 			uint64_t e = table[i];
 
