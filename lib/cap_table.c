@@ -28,10 +28,12 @@ int cap_table_init(struct cap_table *t, struct cap_slot *slots,
 	/* Thread the list in index order so a fresh table hands out 0, 1, ...
 	 */
 	for (uint32_t i = 0; i < capacity; i++) {
-		memset(&slots[i], 0, sizeof(slots[i]));
-		slots[i].gen = CAP_GEN_FIRST;
-		slots[i].state = CAP_SLOT_FREE;
-		slots[i].next_free = i + 1 < capacity ? i + 1 : CAP_TABLE_NIL;
+		/* One store per word of the slot: no call per slot. */
+		slots[i] = (struct cap_slot){
+		    .gen = CAP_GEN_FIRST,
+		    .state = CAP_SLOT_FREE,
+		    .next_free = i + 1 < capacity ? i + 1 : CAP_TABLE_NIL,
+		};
 	}
 	if (capacity > 0)
 		t->free_head = 0;

@@ -212,9 +212,18 @@ uint64_t frame_bitmap_alloc_run(struct frame_bitmap *fb, uint64_t count,
 	}
 }
 
+/* One frame, the common case: one word, no mask arithmetic. */
 int frame_bitmap_free(struct frame_bitmap *fb, uint64_t frame)
 {
-	return frame_bitmap_free_run(fb, frame, 1);
+	uint64_t w = frame / WORD_BITS, bit = 1ull << (frame % WORD_BITS);
+
+	if (frame >= fb->nframes || !(fb->words[w] & bit))
+		return -1;
+	fb->words[w] &= ~bit;
+	fb->free_count++;
+	if (w < fb->hint)
+		fb->hint = w;
+	return 0;
 }
 
 int frame_bitmap_free_run(struct frame_bitmap *fb, uint64_t first,

@@ -146,7 +146,8 @@ void *kzalloc(size_t size)
 {
 	void *p = kmalloc(size);
 
-	if (p)
+	/* A large block's frames came zeroed from frame_alloc_run. */
+	if (p && class_for(size + sizeof(struct header)) >= 0)
 		memset(p, 0, size);
 	return p;
 }

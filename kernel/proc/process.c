@@ -62,20 +62,13 @@ const uint64_t proc_default_limits[LEDGER_COUNT] = {
 int process_map_fresh(struct process *p, uint64_t va, uint64_t pages,
                       unsigned flags, void **first_kview)
 {
-	for (uint64_t i = 0; i < pages; i++) {
-		paddr_t pa = frame_alloc();
-		int rc;
+	paddr_t first;
+	int rc = as_map_fresh(&p->as, va, pages, flags, &first);
 
-		if (pa == FRAME_NONE)
-			return CAPOS_E_QUOTA;
-		rc = as_map(&p->as, va + i * PAGE_SIZE, pa, flags | AS_OWNED);
-		if (rc) {
-			frame_free(pa);
-			return rc == -2 ? CAPOS_E_QUOTA : CAPOS_E_BAD_POINTER;
-		}
-		if (i == 0 && first_kview)
-			*first_kview = phys_to_virt(pa);
-	}
+	if (rc)
+		return rc == -2 ? CAPOS_E_QUOTA : CAPOS_E_BAD_POINTER;
+	if (first_kview)
+		*first_kview = phys_to_virt(first);
 	return 0;
 }
 

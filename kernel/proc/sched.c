@@ -470,14 +470,17 @@ void sched_ap_start(struct cpu *c)
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg)
 {
 	struct thread *t = kzalloc(sizeof(*t));
+	paddr_t pa;
 
 	if (!t)
 		return NULL;
-	t->kstack = kmalloc(KSTACK_SIZE);
-	if (!t->kstack) {
+	/* Whole frames, not the heap: a heap header would make it five. */
+	pa = frame_alloc_run(KSTACK_SIZE / PAGE_SIZE);
+	if (pa == FRAME_NONE) {
 		kfree(t);
 		return NULL;
 	}
+	t->kstack = phys_to_virt(pa);
 	t->tid = next_tid++;
 	t->state = THREAD_NEW;
 	arch_thread_init(t, fn, arg);
@@ -490,6 +493,6 @@ void thread_free(struct thread *t)
 	if ((uint8_t *)t == boot_fpu_area ||
 	    (t >= ap_boot_context && t < ap_boot_context + MAX_CPUS))
 		return;
-	kfree(t->kstack);
+	frame_free_run(virt_to_phys(t->kstack), KSTACK_SIZE / PAGE_SIZE);
 	kfree(t);
 }

@@ -38,6 +38,18 @@ KTEST(heap)
 	}
 	for (int i = 0; i < 64; i++)
 		kfree(small[i]);
+	/* Large blocks too: their frames come zeroed, dirty ones never. */
+	for (int round = 0; round < 2; round++) {
+		uint8_t *big = kzalloc(9000);
+		bool zero = big != NULL;
+
+		for (int i = 0; zero && i < 9000; i++)
+			zero = big[i] == 0;
+		KEXPECT(zero);
+		if (big)
+			memset(big, 0x77, 9000);
+		kfree(big);
+	}
 	KEXPECT(kmalloc(0) == NULL);
 	kfree(NULL);
 }

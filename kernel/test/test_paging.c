@@ -4,7 +4,9 @@
  * memory and watching it fault.
  */
 #include <kernel/arch.h>
+#include <kernel/as.h>
 #include <kernel/ktest.h>
+#include <kernel/mm.h>
 #include <kernel/vm.h>
 
 extern char __text_start[], __rodata_start[], __data_start[];
@@ -67,4 +69,55 @@ KTEST(cpu_protections)
 	KEXPECT(!arch_features.nx || (on & ARCH_PROT_NX));
 	KEXPECT(!arch_features.smep || (on & ARCH_PROT_SMEP));
 	KEXPECT(!arch_features.smap || (on & ARCH_PROT_SMAP));
+}
+
+/*
+ * A user address space with pages scattered over more places than it
+ * keeps spans for (so some are joined), unmapped again in part, with
+ * ranges mapped at once (one of them failing half way), is torn down to
+ * the last frame and charge: teardown walks only the spans, and they must
+ * cover every table and page.
+ */
+KTEST(as_teardown)
+{
+	static const uint64_t where[] = {
+	    0x1000,         0x100000,       0x200000,       0x201000,
+	    0x400000,       0x5FF000,       0x600000,       0x40000000,
+	    0x7FC0001000,   0x8000000000,   0x10000000000,  0x10000200000,
+	    0x3FFFFFFFF000, 0x400000000000, 0x7FFFFFEFF000, 0x7FFFFFFFF000,
+	};
+	struct ledger_account acct = {.limit = 1000, .used = 0};
+	struct addr_space as;
+	uint64_t free0 = frames_free_count();
+	paddr_t pa;
+	unsigned f;
+
+	KEXPECT(as_create(&as, &acct) == 0);
+	for (unsigned i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		paddr_t frame = frame_alloc();
+
+		KEXPECT(frame != FRAME_NONE);
+		KEXPECT(as_map(&as, where[i], frame, VM_WRITE | AS_OWNED) == 0);
+	}
+	KEXPECT(as.mapped.n <= VA_SPANS_MAX);
+	for (unsigned i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		KEXPECT(as_query(&as, where[i], &pa, &f) && (f & VM_USER));
+		KEXPECT(as_map(&as, where[i], 0x1000, VM_WRITE) == -1);
+	}
+	KEXPECT(as_unmap(&as, 0x201000) == 0);
+	KEXPECT(as_unmap(&as, 0x201000) == -1);
+	/* A fresh range across a page-table boundary: zeroed, owned. */
+	KEXPECT(as_map_fresh(&as, 0x9FE000, 4, VM_WRITE, &pa) == 0);
+	KEXPECT(((const uint64_t *)phys_to_virt(pa))[511] == 0);
+	for (uint64_t va = 0x9FE000; va < 0xA02000; va += 0x1000)
+		KEXPECT(as_query(&as, va, &pa, &f) && (f & VM_WRITE));
+	/* Running into a mapped page stops there; what it mapped stays. */
+	KEXPECT(as_map_fresh(&as, 0x9FC000, 3, VM_WRITE, NULL) == -1);
+	KEXPECT(as_query(&as, 0x9FD000, &pa, &f));
+	KEXPECT(as_map_fresh(&as, 0x7FFFFFFFF000, 2, 0, NULL) == -1);
+	KEXPECT(as_map_fresh(&as, 0xA02001, 1, 0, NULL) == -1);
+	KEXPECT(acct.used == 1 + as.table_frames + as.owned_frames);
+	as_destroy(&as);
+	KEXPECT(acct.used == 0);
+	KEXPECT(frames_free_count() == free0);
 }

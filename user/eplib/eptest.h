@@ -22,12 +22,14 @@ static const struct rt_quotas server_q = {
     .endpoint_queue = 0,
     .kernel_memory = 40960,
 };
+/* kernelMemory: the process, its thread (16 KiB kernel stack) and
+ * endpoint_queue call records, with room to spare. */
 static const struct rt_quotas client_q = {
     .frames = 96,
     .cap_slots = 8,
     .threads = 1,
     .endpoint_queue = 16,
-    .kernel_memory = 32768,
+    .kernel_memory = 36864,
 };
 
 /* Finds the test's capabilities; false (reported) if one is missing. */

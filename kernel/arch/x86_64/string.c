@@ -1,6 +1,9 @@
 /*
  * string.c - memory and string primitives for the freestanding kernel,
- * here because memcpy and memset are "rep movsb" and "rep stosb".
+ * here because memcpy and memset are string instructions: "rep movsq" and
+ * "rep stosq" for the 8-byte words, then the byte tail. Eight bytes per
+ * step rather than one keeps a page copy at 512 steps on CPUs without
+ * fast byte strings (and under QEMU, which counts each step).
  *
  * gcc may emit calls to memcpy/memset/memmove/memcmp itself (struct copies,
  * zeroing), so these must exist under exactly these names.
@@ -11,8 +14,16 @@
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	void *ret = dst;
+	size_t words = n / 8, tail = n % 8;
 
-	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	asm volatile("rep movsq"
+	             : "+D"(dst), "+S"(src), "+c"(words)
+	             :
+	             : "memory");
+	asm volatile("rep movsb"
+	             : "+D"(dst), "+S"(src), "+c"(tail)
+	             :
+	             : "memory");
 	return ret;
 }
 

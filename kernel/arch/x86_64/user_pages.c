@@ -47,26 +47,50 @@ int as_create(struct addr_space *as, struct ledger_account *account)
 	return 0;
 }
 
-/* Frees the subtree below `table` at `level` (3: PDPT under the PML4). */
-static void free_level(struct addr_space *as, uint64_t *table, int level)
+/*
+ * Frees what `table` (at `level`, its first entry at address `base`)
+ * holds inside as->mapped: owned frames at level 0, else every table
+ * below, each after its own subtree. Entries outside the spans were never
+ * used (as_map records each page before it creates a table for it), so a
+ * small process costs a few dozen entries, not 512 per table. The spans
+ * are sorted and disjoint, so each entry is visited at most once.
+ */
+static void free_spans(struct addr_space *as, uint64_t *table, int level,
+                       uint64_t base)
 {
-	for (int i = 0; i < 512; i++) {
-		uint64_t e = table[i];
+	/* Each entry of a table at `level` (0: a page table) covers this. */
+	unsigned shift = 12 + 9 * (unsigned)level;
+	uint64_t size = 1ull << shift, end = base + 512 * size;
+	unsigned next = 0; /* entries below this one are done */
 
-		if (!(e & PTE_P))
+	for (uint32_t k = 0; k < as->mapped.n; k++) {
+		const struct va_span *s = &as->mapped.s[k];
+		unsigned first, last;
+
+		if (s->hi <= base || s->lo >= end)
 			continue;
-		if (level == 0) {
-			if (e & PTE_OWNED) {
-				frame_free(e & PTE_ADDR);
+		first = s->lo <= base ? 0 : (unsigned)((s->lo - base) >> shift);
+		last = s->hi >= end ? 511
+		                    : (unsigned)((s->hi - 1 - base) >> shift);
+		for (unsigned i = first < next ? next : first; i <= last; i++) {
+			uint64_t e = table[i];
+
+			if (!(e & PTE_P))
+				continue;
+			if (level > 0) {
+				free_spans(as, pt_table(e), level - 1,
+				           base + i * size);
+				as->table_frames--;
+			} else if (e & PTE_OWNED) {
 				as->owned_frames--;
-				refund(as, 1);
+			} else {
+				continue;
 			}
-			continue;
+			frame_free(e & PTE_ADDR);
+			refund(as, 1);
 		}
-		free_level(as, pt_table(e), level - 1);
-		frame_free(e & PTE_ADDR);
-		as->table_frames--;
-		refund(as, 1);
+		if (last + 1 > next)
+			next = last + 1;
 	}
 }
 
@@ -77,14 +101,7 @@ void as_destroy(struct addr_space *as)
 	if (as->root == 0 || as->root == FRAME_NONE)
 		return;
 	root = phys_to_virt(as->root);
-	for (int i = 0; i < 256; i++) {
-		if (!(root[i] & PTE_P))
-			continue;
-		free_level(as, pt_table(root[i]), 2);
-		frame_free(root[i] & PTE_ADDR);
-		as->table_frames--;
-		refund(as, 1);
-	}
+	free_spans(as, root, 3, 0); /* spans lie below USER_SPACE_END */
 	KASSERT(as->table_frames == 0 && as->owned_frames == 0);
 	/* No CPU may keep walking tables that are about to be reused. */
 	smp_tlb_shootdown(as->root, SMP_TLB_ALL, SMP_TLB_DROP);
@@ -95,8 +112,10 @@ void as_destroy(struct addr_space *as)
 	as->root = 0;
 }
 
-/* The page tables a mapping at va still lacks (0 to 3). */
-static unsigned missing_tables(const struct addr_space *as, uint64_t va)
+/* The page tables a mapping at va still lacks (0 to 3); with none
+ * missing, *pte is its leaf entry. */
+static unsigned missing_tables(const struct addr_space *as, uint64_t va,
+                               uint64_t **pte)
 {
 	uint64_t *t = phys_to_virt(as->root);
 
@@ -107,13 +126,14 @@ static unsigned missing_tables(const struct addr_space *as, uint64_t va)
 			return (unsigned)level;
 		t = pt_table(e);
 	}
+	*pte = &t[pt_index(va, 0)];
 	return 0;
 }
 
-/* Like pt_leaf, but counts the tables it creates. With create, the
- * caller has charged for every missing table; a table it could not
- * allocate is refunded. */
-static uint64_t *user_leaf(struct addr_space *as, uint64_t va, bool create)
+/* Like pt_leaf with create, but counts the tables it creates. The caller
+ * has charged for every missing table; a table it could not allocate is
+ * refunded. */
+static uint64_t *user_leaf_create(struct addr_space *as, uint64_t va)
 {
 	uint64_t *t = phys_to_virt(as->root);
 
@@ -121,10 +141,9 @@ static uint64_t *user_leaf(struct addr_space *as, uint64_t va, bool create)
 		unsigned idx = pt_index(va, level);
 		bool absent = !(t[idx] & PTE_P);
 
-		t = pt_next(t, idx, create, PTE_U);
+		t = pt_next(t, idx, true, PTE_U);
 		if (!t) {
-			if (create)
-				refund(as, (uint64_t)level);
+			refund(as, (uint64_t)level);
 			return NULL;
 		}
 		if (absent)
@@ -135,29 +154,83 @@ static uint64_t *user_leaf(struct addr_space *as, uint64_t va, bool create)
 
 int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags)
 {
-	uint64_t *pte;
+	uint64_t *pte = NULL;
 
 	unsigned tables, owned = (flags & AS_OWNED) ? 1 : 0;
 
 	if (!user_page(va) || (pa & (PAGE_SIZE - 1)))
 		return -1;
-	tables = missing_tables(as, va);
-	if (tables == 0) {
-		pte = user_leaf(as, va, false);
-		if (*pte & PTE_P)
-			return -1;
-	}
+	tables = missing_tables(as, va, &pte);
+	if (tables == 0 && (*pte & PTE_P))
+		return -1;
 	if (!charge(as, tables + owned))
 		return -2;
-	pte = user_leaf(as, va, true);
-	if (!pte) {
-		refund(as, owned);
-		return -2;
+	/* Before any table for it exists: teardown must find it. */
+	va_spans_add(&as->mapped, va, va + PAGE_SIZE);
+	if (tables) {
+		pte = user_leaf_create(as, va);
+		if (!pte) {
+			refund(as, owned);
+			return -2;
+		}
 	}
 	*pte = pa | pt_flags((flags & ~VM_GLOBAL) | VM_USER) |
 	       (owned ? PTE_OWNED : 0);
 	as->owned_frames += owned;
 	return 0;
+}
+
+int as_map_fresh(struct addr_space *as, uint64_t va, uint64_t pages,
+                 unsigned flags, paddr_t *first)
+{
+	uint64_t f = pt_flags((flags & ~VM_GLOBAL) | VM_USER) | PTE_OWNED;
+	uint64_t done = 0;
+
+	if (!user_page(va) || pages == 0 ||
+	    pages > (USER_SPACE_END - va) / PAGE_SIZE)
+		return -1;
+	/* Before any table for the range exists: teardown must find it. */
+	va_spans_add(&as->mapped, va, va + pages * PAGE_SIZE);
+	while (done < pages) {
+		uint64_t *pte;
+		unsigned tables = missing_tables(as, va, &pte);
+
+		if (tables) {
+			if (!charge(as, tables))
+				return -2;
+			pte = user_leaf_create(as, va);
+			if (!pte)
+				return -2;
+		}
+		/* The rest of this page table: one walk for all of it. */
+		do {
+			paddr_t pa;
+
+			if (*pte & PTE_P)
+				return -1;
+			if (!charge(as, 1))
+				return -2;
+			pa = frame_alloc();
+			if (pa == FRAME_NONE) {
+				refund(as, 1);
+				return -2;
+			}
+			*pte++ = pa | f;
+			as->owned_frames++;
+			if (done++ == 0 && first)
+				*first = pa;
+			va += PAGE_SIZE;
+		} while (done < pages && pt_index(va, 0) != 0);
+	}
+	return 0;
+}
+
+/* The leaf entry for va, or NULL if a table on the way is missing. */
+static uint64_t *user_leaf(const struct addr_space *as, uint64_t va)
+{
+	uint64_t *pte;
+
+	return missing_tables(as, va, &pte) ? NULL : pte;
 }
 
 int as_unmap(struct addr_space *as, uint64_t va)
@@ -166,7 +239,7 @@ int as_unmap(struct addr_space *as, uint64_t va)
 
 	if (!user_page(va))
 		return -1;
-	pte = user_leaf(as, va, false);
+	pte = user_leaf(as, va);
 	if (!pte || !(*pte & PTE_P))
 		return -1;
 	e = *pte;

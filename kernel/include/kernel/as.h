@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <kernel/vm.h>
 #include <ledger.h>
+#include <va_spans.h>
 
 #define AS_OWNED 0x100 /* with VM_* flags: free the frame at unmap/destroy */
 
@@ -23,6 +24,9 @@ struct addr_space {
 	/* The owner's frames ledger: the root, every page table and every
 	 * owned frame are charged to it before they are taken (NULL: none). */
 	struct ledger_account *charge;
+	/* Covers every page as_map was ever asked for: teardown walks only
+	 * the table entries inside it (every table and leaf lies there). */
+	struct va_spans mapped;
 };
 
 /* Returns 0, or -1 when no frame (or no quota in `charge`, which may be
@@ -41,6 +45,18 @@ void as_destroy(struct addr_space *as);
  * already created stay, charged, until the address space goes).
  */
 int as_map(struct addr_space *as, uint64_t va, paddr_t pa, unsigned flags);
+
+/*
+ * Maps `pages` fresh zeroed frames from va on, owned (AS_OWNED is
+ * implied) and charged as as_map would, walking the tables once per page
+ * table rather than once per page. *first (if not NULL) is the first
+ * page's frame. Returns 0, -1 if the range is not page-aligned user space
+ * or a page of it is mapped, -2 if the ledger or the machine cannot pay;
+ * on an error the pages mapped so far stay (charged) until as_unmap or
+ * as_destroy.
+ */
+int as_map_fresh(struct addr_space *as, uint64_t va, uint64_t pages,
+                 unsigned flags, paddr_t *first);
 
 /* Unmaps one page, freeing its frame if owned. Returns 0 or -1 if not
  * mapped. */
