@@ -6,6 +6,17 @@
 #include <capos.capnp.h>
 #include <kernel/call.h>
 
+const uint8_t call_empty_message[16] = {0,    0,    0,    0,    1, 0, 0, 0,
+                                        0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
+
+bool call_message_framing_ok(const uint8_t *bytes, uint32_t len)
+{
+	struct capnp_segment segs[8];
+	struct capnp_msg msg;
+
+	return capnp_msg_init_stream(&msg, bytes, len, segs, 8) == CAPNP_OK;
+}
+
 int call_params(struct call *c, struct capnp_msg *msg,
                 struct capnp_segment *segs, uint32_t nsegs,
                 struct capnp_struct *root)

@@ -43,18 +43,6 @@
 #define SMALL_MESSAGE 256
 #define CQ_MASK       (CAPOS_RING_CQ_ENTRIES - 1)
 
-/* No params at all: an empty struct, so every field reads as its default. */
-static const uint8_t empty_message[16] = {0,    0,    0,    0,    1, 0, 0, 0,
-                                          0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
-
-static bool message_framing_ok(const uint8_t *bytes, uint32_t len)
-{
-	struct capnp_segment segs[8];
-	struct capnp_msg msg;
-
-	return capnp_msg_init_stream(&msg, bytes, len, segs, 8) == CAPNP_OK;
-}
-
 static uint32_t read_once(const volatile uint32_t *p)
 {
 	return *p;
@@ -356,7 +344,7 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	}
 	/* Every object gets a well-framed message (or none): the framing is
 	 * checked once here, the contents by the object's reader. */
-	if (s->params_len && !message_framing_ok(params, s->params_len)) {
+	if (s->params_len && !call_message_framing_ok(params, s->params_len)) {
 		rc = CAPOS_E_BAD_MESSAGE;
 		goto out;
 	}
@@ -364,8 +352,9 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	    .caller = t,
 	    .user_data = s->user_data,
 	    .method = s->method,
-	    .params = s->params_len ? params : empty_message,
-	    .params_len = s->params_len ? s->params_len : sizeof(empty_message),
+	    .params = s->params_len ? params : call_empty_message,
+	    .params_len =
+	        s->params_len ? s->params_len : sizeof(call_empty_message),
 	    .result = result,
 	    .result_cap = s->result_len,
 	    .result_addr = s->result_addr,
@@ -456,13 +445,13 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_QUOTA;
 	if (copy_from_user(msg, s->params_addr, s->params_len))
 		rc = CAPOS_E_BAD_POINTER;
-	else if (s->params_len && !message_framing_ok(msg, s->params_len))
+	else if (s->params_len && !call_message_framing_ok(msg, s->params_len))
 		rc = CAPOS_E_BAD_MESSAGE;
 	else if (s->params_len)
 		rc = endpoint_return(t, s, msg, s->params_len, xfer);
 	else
-		rc = endpoint_return(t, s, empty_message, sizeof(empty_message),
-		                     xfer);
+		rc = endpoint_return(t, s, call_empty_message,
+		                     sizeof(call_empty_message), xfer);
 	if (msg != small)
 		kfree(msg);
 	return rc;

@@ -508,18 +508,6 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
 
 /* ---- CALL on a client facet -------------------------------------------- */
 
-/* No params at all: an empty struct, so every field reads as its default. */
-static const uint8_t empty_message[16] = {0,    0,    0,    0,    1, 0, 0, 0,
-                                          0xFC, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
-
-static bool message_framing_ok(const uint8_t *bytes, uint32_t len)
-{
-	struct capnp_segment segs[8];
-	struct capnp_msg msg;
-
-	return capnp_msg_init_stream(&msg, bytes, len, segs, 8) == CAPNP_OK;
-}
-
 /* Answers the CALL at once with an `overloaded` CapException (built on
  * the stack: it is short), through the same completion as an answer. */
 static int call_overloaded(struct thread *t, const struct capos_sqe *s)
@@ -559,7 +547,8 @@ static int client_route(struct kobject *o, struct thread *t,
 {
 	struct endpoint *ep = ((struct ep_facet *)o)->ep;
 	struct process *p = t->proc;
-	uint32_t len = s->params_len ? s->params_len : sizeof(empty_message);
+	uint32_t len =
+	    s->params_len ? s->params_len : sizeof(call_empty_message);
 	uint64_t size = sizeof(struct ep_call) + len;
 	struct cap_xfer_key key = {.sender = (uint64_t)p->pid << 32 | t->tid,
 	                           .seq = t->sqe_seq};
@@ -575,11 +564,11 @@ static int client_route(struct kobject *o, struct thread *t,
 	if (!call)
 		return CAPOS_E_QUOTA;
 	if (!s->params_len) {
-		memcpy(call->params, empty_message, len);
+		memcpy(call->params, call_empty_message, len);
 	} else if (copy_from_user(call->params, s->params_addr, len)) {
 		rc = CAPOS_E_BAD_POINTER;
 		goto free;
-	} else if (!message_framing_ok(call->params, len)) {
+	} else if (!call_message_framing_ok(call->params, len)) {
 		rc = CAPOS_E_BAD_MESSAGE;
 		goto free;
 	}

@@ -46,6 +46,14 @@ int call_reply_end(struct call *c, struct capnp_builder *b,
 int call_return_cap(struct call *c, struct kobject *obj);
 /* An empty result struct. */
 int call_reply_empty(struct call *c);
+
+/* No params at all: an empty struct, so every field reads as its
+ * default. What a CALL or RETURN without a message carries. */
+extern const uint8_t call_empty_message[16];
+
+/* Returns true if bytes[0..len) is a well-framed message (segment table
+ * and sizes); its contents are left to the reader of each object. */
+bool call_message_framing_ok(const uint8_t *bytes, uint32_t len);
 /* A CapException reply. Returns CALL_REPLIED (the CQE carries
  * EXCEPTION), or CAPOS_E_BUFFER_TOO_SMALL. */
 int call_exception(struct call *c, enum cap_exception_type type,
