@@ -6,6 +6,9 @@
 #   make debug      boot paused with QEMU's gdb stub on :1234 (docs/debugging.md)
 #   make bench      print the benchmark table, then the SMP scaling table
 #   make bench-scaling  only the SMP scaling table (tools/bench_scaling.py)
+#   make profile BREAK=fn [ANCHOR=fn SKIP=n STEPS=n]
+#                   guest instructions by function over one stretch of the
+#                   benchmark boot (tools/insnprof.py, docs/performance.md)
 #   make clean
 #
 # Knobs: KVM=1 (use KVM if present), UEFI=1 (boot with OVMF), SMP=n, MEM=size,
@@ -154,7 +157,8 @@ $(MANIFEST_TEST_DIR)/%.iso: $(MANIFEST_TEST_DIR)/%.bin $(KERNEL_ELF) \
 		$(BOOT_MODULES) $(BUILD)/grub.cfg
 	$(call make_iso,$@,$(MANIFEST_TEST_DIR)/$*.root,$<)
 
-.PHONY: all iso kernel host-tests run debug test bench bench-scaling clean format check-format FORCE
+.PHONY: all iso kernel host-tests run debug test bench bench-scaling profile \
+	check-insnprof clean format check-format FORCE
 FORCE:
 
 all: $(ISO) host-tests
@@ -209,6 +213,25 @@ bench-scaling:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/bench DEBUG=0 iso
 	@python3 tools/bench_scaling.py --build $(BUILD)/bench \
 		--iso $(BUILD)/bench/capos.iso
+
+# One endpoint round trip by default (between two entries to the client
+# facet's route hook, after 60 warm-up calls).
+BREAK  ?= client_route
+ANCHOR ?= $(BREAK)
+SKIP   ?= 60
+STEPS  ?= 10000
+profile:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/bench DEBUG=0 iso
+	@python3 tools/insnprof.py --build $(BUILD)/bench --break $(BREAK) \
+		--skip $(SKIP) --steps $(STEPS) \
+		$(if $(ANCHOR),--anchor $(ANCHOR))
+
+# The profiler still names every instruction of a NOP round trip: the
+# kernel's per-CPU layout and the programs' symbols are what it reads.
+check-insnprof: $(ISO)
+	@python3 tools/insnprof.py --build $(BUILD) --break ring_enter \
+		--skip 3 --steps 3000 --anchor ring_enter --top 5 --check
+CHECKS += check-insnprof
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-efi-amd64-bin
 grub-common xorriso mtools ovmf capnproto libcapnp-dev libcmocka-dev
-clang clang-format llvm dpkg-dev xz-utils libc6-dev"
+clang clang-format llvm dpkg-dev xz-utils libc6-dev gdb"
 
 missing=""
 for p in $PACKAGES; do
