@@ -338,7 +338,7 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 			kfree(params);
 		return CAPOS_E_QUOTA;
 	}
-	if (copy_from_user(params, s->params_addr, s->params_len)) {
+	if (copy_from_user_checked(params, s->params_addr, s->params_len)) {
 		rc = CAPOS_E_BAD_POINTER;
 		goto out;
 	}
@@ -383,7 +383,10 @@ static int do_call(struct thread *t, const struct capos_sqe *s)
 	}
 	if (rc == 0 && !c.installed)
 		c.message_len = c.result_len;
-	if (rc == 0 && copy_to_user(s->result_addr, result, c.result_len)) {
+	/* Only the range checked above may be written. */
+	KASSERT(c.result_len <= s->result_len);
+	if (rc == 0 &&
+	    copy_to_user_checked(s->result_addr, result, c.result_len)) {
 		/* Too late to hand the caps over: take them back. */
 		const uint8_t *ids = result + ((c.message_len + 7) & ~7u);
 

@@ -28,3 +28,13 @@ int copy_to_user(uint64_t udst, const void *src, size_t n)
 		return -1;
 	return arch_copy_user((void *)udst, src, n);
 }
+
+int copy_from_user_checked(void *dst, uint64_t usrc, size_t n)
+{
+	return n ? arch_copy_user(dst, (const void *)usrc, n) : 0;
+}
+
+int copy_to_user_checked(uint64_t udst, const void *src, size_t n)
+{
+	return n ? arch_copy_user((void *)udst, src, n) : 0;
+}

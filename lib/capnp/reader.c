@@ -54,6 +54,21 @@ enum capnp_err capnp_msg_init_stream_limits(struct capnp_msg *msg,
 	nsegs = (uint64_t)wire_load32(in) + 1;
 	if (nsegs > max_segs)
 		return CAPNP_ERR_SEGMENT_COUNT;
+	if (nsegs == 1) {
+		/* Every message the kernel and the runtime build: the same
+		 * checks as below, in the same order, without the loops. */
+		uint64_t words = wire_load32(in + 4);
+
+		if (words > (len - 8) / 8)
+			return CAPNP_ERR_TRUNCATED;
+		if (words > msg->traversal_left)
+			return CAPNP_ERR_MESSAGE_TOO_LARGE;
+		seg_storage[0] =
+		    (struct capnp_segment){in + 8, (uint32_t)words};
+		msg->nsegs = 1;
+		msg->stream_bytes = 8 + words * 8;
+		return CAPNP_OK;
+	}
 	/* One u32 for the count, one per segment, padded to a word. */
 	table = ((1 + nsegs) * 4 + 7) & ~(uint64_t)7;
 	if (table > len)

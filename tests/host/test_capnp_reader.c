@@ -128,6 +128,49 @@ static void test_segment_sizes_past_buffer_end(void **state)
 	assert_int_equal(stream_err(buf, len), CAPNP_ERR_TRUNCATED);
 }
 
+/* One segment has its own short path (every kernel message): the same
+ * errors, in the same order, and the same segment as the general one. */
+static void test_one_segment_framing(void **state)
+{
+	uint64_t words[3] = {W_STRUCT(0, 1, 0), 42, 7};
+	uint32_t sizes[1] = {3};
+	uint8_t buf[8 + 3 * 8];
+	size_t len = W_STREAM(buf, sizes, 1, words);
+	struct capnp_limits lim = {2, CAPNP_DEFAULT_NESTING};
+	struct capnp_segment seg;
+	struct capnp_msg msg;
+
+	(void)state;
+	assert_int_equal(len, sizeof(buf));
+	assert_int_equal(capnp_msg_init_stream(&msg, buf, len, &seg, 1),
+	                 CAPNP_OK);
+	assert_int_equal(msg.nsegs, 1);
+	assert_ptr_equal(seg.start, buf + 8);
+	assert_int_equal(seg.words, 3);
+	assert_int_equal(msg.stream_bytes, len);
+	for (size_t cut = 1; cut <= len; cut++)
+		assert_int_equal(stream_err(buf, len - cut),
+		                 CAPNP_ERR_TRUNCATED);
+	/* The size is checked before the traversal limit. */
+	assert_int_equal(
+	    capnp_msg_init_stream_limits(&msg, buf, len - 1, &seg, 1, &lim),
+	    CAPNP_ERR_TRUNCATED);
+	assert_int_equal(
+	    capnp_msg_init_stream_limits(&msg, buf, len, &seg, 1, &lim),
+	    CAPNP_ERR_MESSAGE_TOO_LARGE);
+	assert_int_equal(msg.nsegs, 0);
+	lim.traversal_words = 3;
+	assert_int_equal(
+	    capnp_msg_init_stream_limits(&msg, buf, len, &seg, 1, &lim),
+	    CAPNP_OK);
+	/* 2^32-1 words cannot fit, and must not wrap. */
+	memset(buf + 4, 0xff, 4);
+	assert_int_equal(stream_err(buf, len), CAPNP_ERR_TRUNCATED);
+	/* Room for no segment at all. */
+	assert_int_equal(capnp_msg_init_stream(&msg, buf, len, &seg, 0),
+	                 CAPNP_ERR_SEGMENT_COUNT);
+}
+
 static void test_stream_reports_length_and_ignores_trailing_bytes(void **state)
 {
 	uint64_t words[3] = {W_STRUCT(0, 1, 0), 42, 0};
@@ -969,6 +1012,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_segment_table),
 	    cmocka_unit_test(test_segment_count_overflow),
 	    cmocka_unit_test(test_segment_sizes_past_buffer_end),
+	    cmocka_unit_test(test_one_segment_framing),
 	    cmocka_unit_test(
 	        test_stream_reports_length_and_ignores_trailing_bytes),
 	    cmocka_unit_test(test_unaligned_buffer_reads_correctly),
