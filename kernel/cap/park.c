@@ -78,12 +78,10 @@ static void park_cancel(struct pending_call *pc)
 /* Finds the word's physical address. Returns 0 or a transport error. */
 static int word_of(struct thread *t, uint64_t addr, paddr_t *pa)
 {
-	unsigned flags;
-
+	/* Aligned: the word's four bytes share a page. */
 	if (addr & 3)
 		return CAPOS_E_BAD_SQE;
-	if (!as_check_user(&t->proc->as, addr, 4, false) ||
-	    !as_query(&t->proc->as, addr, pa, &flags))
+	if (!as_user_frame(&t->proc->as, addr, false, pa))
 		return CAPOS_E_BAD_POINTER;
 	return 0;
 }

@@ -205,7 +205,8 @@ static void test_hostile(void)
 {
 	static uint32_t words[2] = {0, 0};
 	uint64_t good = (uint64_t)&words[0];
-	uint64_t hole = 0; /* reserved, never committed: not mapped */
+	uint64_t hole = 0;  /* reserved, never committed: not mapped */
+	uint64_t guard = 0; /* committed, then protected none */
 	struct capos_sqe park = {.opcode = CAPOS_OP_PARK,
 	                         .params_addr = good,
 	                         .params_len = 0,
@@ -238,11 +239,17 @@ static void test_hostile(void)
 	    {"a kernel word", 0xffffffff80000000ull, CAPOS_E_BAD_POINTER},
 	    {"a non-canonical word", 0x0000800000000000ull,
 	     CAPOS_E_BAD_POINTER},
+	    /* Committed but protected none: mapped, not for the user. */
+	    {"a word of a guard page", 0, CAPOS_E_BAD_POINTER},
 	};
 	int rc;
 
 	rc = rt_vm_reserve(vm, 0, PAGE, &hole);
 	check(rc == 0, "reserve a page never committed: %s", err_name(rc));
+	rc = rt_vm_map(vm, 0, PAGE, CAPOS_PROTECTION_READ_WRITE, &guard);
+	if (rc == 0)
+		rc = rt_vm_protect(vm, guard, PAGE, CAPOS_PROTECTION_NONE);
+	check(rc == 0, "map a page and make it a guard: %s", err_name(rc));
 	check(one(park) == CAPOS_E_TIMED_OUT && one(unpark) == 0,
 	      "the well-formed SQEs the cases start from work");
 	for (uint32_t i = 0; i < sizeof(words_bad) / sizeof(words_bad[0]);
@@ -250,8 +257,9 @@ static void test_hostile(void)
 		struct capos_sqe p = park, u = unpark;
 		int rp, ru;
 
-		p.params_addr = u.params_addr =
-		    i == 3 ? hole + 8 : words_bad[i].addr;
+		p.params_addr = u.params_addr = i == 3   ? hole + 8
+		                                : i == 6 ? guard + 8
+		                                         : words_bad[i].addr;
 		rp = one(p);
 		ru = one(u);
 		check(rp == words_bad[i].want && ru == words_bad[i].want,
@@ -277,6 +285,8 @@ static void test_hostile(void)
 	      err_name(rc));
 	if (hole)
 		rt_vm_unmap(vm, hole, PAGE);
+	if (guard)
+		rt_vm_unmap(vm, guard, PAGE);
 }
 
 /* --- the mutex -------------------------------------------------------- */

@@ -332,6 +332,18 @@ bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
 	                  NULL);
 }
 
+bool as_user_frame(const struct addr_space *as, uint64_t va, bool write,
+                   paddr_t *pa)
+{
+	paddr_t frame;
+
+	if (va >= USER_SPACE_END ||
+	    !walk_range(as, va, 1, PTE_P | PTE_U | (write ? PTE_W : 0), &frame))
+		return false;
+	*pa = frame | (va & (PAGE_SIZE - 1));
+	return true;
+}
+
 bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
                  bool write, struct as_span *sp)
 {

@@ -88,6 +88,12 @@ struct as_span {
 	paddr_t page[AS_SPAN_PAGES]; /* frame of each page the range touches */
 };
 
+/* Returns true, with the physical address of the byte at va in *pa, if
+ * that byte is mapped user-accessible (and writable, with write): the
+ * check of as_check_user and the lookup of as_query in one walk. */
+bool as_user_frame(const struct addr_space *as, uint64_t va, bool write,
+                   paddr_t *pa);
+
 /* Returns true if every byte of [va, va+len) is mapped user-accessible
  * (and writable if `write`) and len <= AS_SPAN_MAX; fills *sp. */
 bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
