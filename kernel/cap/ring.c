@@ -433,7 +433,7 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_TOO_LARGE;
 	if (s->params_len && s->params_len < 16)
 		return CAPOS_E_BAD_MESSAGE;
-	/* copy_from_user checks the ranges it reads; an empty one must
+	/* The ranges read are checked as they are read; an empty one must
 	 * still name a user address. */
 	if (!as_check_user(&t->proc->as, s->params_addr, 0, false) ||
 	    !as_check_user(&t->proc->as, s->xfer_addr, 0, false) ||
@@ -443,15 +443,20 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		msg = small;
 	else if (!(msg = kmalloc(s->params_len)))
 		return CAPOS_E_QUOTA;
-	if (copy_from_user(msg, s->params_addr, s->params_len))
-		rc = CAPOS_E_BAD_POINTER;
-	else if (s->params_len && !call_message_framing_ok(msg, s->params_len))
-		rc = CAPOS_E_BAD_MESSAGE;
-	else if (s->params_len)
-		rc = endpoint_return(t, s, msg, s->params_len, xfer);
-	else
+	/* Read through the thread's resolved ranges (as.h): a server's
+	 * reply is usually in the buffer its RECV was resolved for. */
+	if (!s->params_len) {
 		rc = endpoint_return(t, s, call_empty_message,
 		                     sizeof(call_empty_message), xfer);
+	} else if (as_read_user_cached(&t->proc->as, &t->ucache, s->params_addr,
+	                               s->params_len, msg)) {
+		rc = CAPOS_E_BAD_POINTER;
+	} else {
+		if (!call_message_framing_ok(msg, s->params_len))
+			rc = CAPOS_E_BAD_MESSAGE;
+		else
+			rc = endpoint_return(t, s, msg, s->params_len, xfer);
+	}
 	if (msg != small)
 		kfree(msg);
 	return rc;
