@@ -113,6 +113,12 @@ struct ep_recv {
 };
 
 static const struct kobject_ops server_ops, client_ops;
+static struct endpoint_stats stats;
+
+void endpoint_get_stats(struct endpoint_stats *st)
+{
+	*st = stats;
+}
 static struct siphash_key session_key;
 static uint64_t next_endpoint_id = 1;
 
@@ -361,10 +367,13 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 	 * server's memory changed since (then its buffer is walked again,
 	 * and fails if it went). */
 	if (recv->gen != server->as.gen) {
+		stats.spans_walked++;
 		if (!as_span_get(&server->as, r->result_addr, need, true,
 		                 &fresh))
 			return CAPOS_E_BAD_POINTER;
 		sp = &fresh;
+	} else if (!ncaps && call->params == call->inline_params) {
+		stats.fast++;
 	}
 	if (ncaps) {
 		if (xfer_prepare_receive(call->tx, &server->caps) != 0)
@@ -537,6 +546,7 @@ static int answer(struct ep_call *call, struct thread *server,
 	/* The span resolved at the CALL, unless the caller's memory
 	 * changed since. */
 	if (call->result_gen != caller->as.gen) {
+		stats.spans_walked++;
 		if (!as_span_get(&caller->as, call->pc.result_addr, need, true,
 		                 &fresh)) {
 			pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL,
@@ -730,6 +740,10 @@ static int client_route(struct kobject *o, struct thread *t,
 	session_ref(ep, p->session, call->session);
 	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
 	             call_cancel);
+	stats.calls++;
+	stats.queued += !ep->receivers;
+	stats.with_caps += s->xfer_count != 0;
+	stats.heap_params += call->params != call->inline_params;
 	call->state = EP_QUEUED;
 	*ep->queue_tail = call;
 	ep->queue_tail = &call->next;
