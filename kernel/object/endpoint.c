@@ -99,8 +99,15 @@ struct ep_call {
 	struct xfer_txn *tx;
 	uint32_t params_len;
 	uint8_t *params; /* the params message: inline_params if it fits */
-	uint8_t inline_params[EP_INLINE_PARAMS] __attribute__((aligned(8)));
+	/* What a RECV gets, header then params, so that a call without caps
+	 * is delivered with one write. */
+	struct capos_recv_header hdr;
+	uint8_t inline_params[EP_INLINE_PARAMS];
 };
+_Static_assert(__builtin_offsetof(struct ep_call, inline_params) ==
+                   __builtin_offsetof(struct ep_call, hdr) +
+                       sizeof(struct capos_recv_header),
+               "the header right before the params");
 _Static_assert(sizeof(struct ep_call) <= 2048 - 16, "one heap class");
 
 struct ep_recv {
@@ -206,8 +213,10 @@ static void call_unalloc(struct endpoint *ep, struct ep_call *call)
 {
 	if (call->params != call->inline_params)
 		kfree(call->params);
-	kfree(call->tx); /* committed or rolled back by now */
-	call->tx = NULL;
+	if (call->tx) { /* committed or rolled back by now */
+		kfree(call->tx);
+		call->tx = NULL;
+	}
 	if (ep->nspare_calls < EP_SPARE_CALLS) {
 		call->next = ep->spare_calls;
 		ep->spare_calls = call;
@@ -391,10 +400,15 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 	};
 	memcpy(h.session, call->session, sizeof(h.session));
 	/* Straight into the server's buffer: header, CapIds, params. */
-	as_span_write(sp, 0, &h, sizeof(h));
-	if (off > sizeof(h))
-		as_span_write(sp, sizeof(h), ids, off - sizeof(h));
-	as_span_write(sp, off, call->params, call->params_len);
+	if (!ncaps && call->params == call->inline_params) {
+		call->hdr = h; /* right before the params: one write */
+		as_span_write(sp, 0, &call->hdr, need);
+	} else {
+		as_span_write(sp, 0, &h, sizeof(h));
+		if (off > sizeof(h))
+			as_span_write(sp, sizeof(h), ids, off - sizeof(h));
+		as_span_write(sp, off, call->params, call->params_len);
+	}
 	pending_complete_handoff(r, (int)need, 0, call->call_id, 0);
 	call->state = EP_RECEIVED;
 	call->next = call->ep->inflight;

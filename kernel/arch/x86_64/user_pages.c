@@ -348,21 +348,13 @@ bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
 	                  sp->page);
 }
 
-void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
-                   uint32_t n)
+void as_span_write_pages(const struct as_span *sp, uint32_t off,
+                         const void *src, uint32_t n)
 {
 	const uint8_t *s = src;
-	uint64_t first = PAGE_ROUND_DOWN(sp->va), va = sp->va + off;
-	uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
+	uint64_t first = PAGE_ROUND_DOWN(sp->va);
 
 	KASSERT(off <= sp->len && n <= sp->len - off);
-	if (in + n <= PAGE_SIZE) { /* the usual short piece: one page */
-		memcpy((uint8_t *)phys_to_virt(
-		           sp->page[(va - first) / PAGE_SIZE]) +
-		           in,
-		       s, n);
-		return;
-	}
 	while (n) {
 		uint64_t va = sp->va + off;
 		uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
@@ -380,21 +372,13 @@ void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
 	}
 }
 
-void as_span_read(const struct as_span *sp, uint32_t off, void *dst, uint32_t n)
+void as_span_read_pages(const struct as_span *sp, uint32_t off, void *dst,
+                        uint32_t n)
 {
 	uint8_t *d = dst;
-	uint64_t first = PAGE_ROUND_DOWN(sp->va), va = sp->va + off;
-	uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
+	uint64_t first = PAGE_ROUND_DOWN(sp->va);
 
 	KASSERT(off <= sp->len && n <= sp->len - off);
-	if (in + n <= PAGE_SIZE) { /* the usual short piece: one page */
-		memcpy(d,
-		       (const uint8_t *)phys_to_virt(
-		           sp->page[(va - first) / PAGE_SIZE]) +
-		           in,
-		       n);
-		return;
-	}
 	while (n) {
 		uint64_t va = sp->va + off;
 		uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <kernel/mm.h>
 #include <kernel/vm.h>
 #include <ledger.h>
 #include <va_spans.h>
@@ -102,12 +104,46 @@ struct as_span {
 bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
                  bool write, struct as_span *sp);
 
-/* Writes src[0..n) at offset off of the span; off + n <= sp->len. */
-void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
-                   uint32_t n);
+/* The general forms of as_span_write and as_span_read (any number of
+ * pages). */
+void as_span_write_pages(const struct as_span *sp, uint32_t off,
+                         const void *src, uint32_t n);
+void as_span_read_pages(const struct as_span *sp, uint32_t off, void *dst,
+                        uint32_t n);
+
+/* The page of the span holding byte off, through the direct map. */
+static inline uint8_t *as_span_at(const struct as_span *sp, uint32_t off)
+{
+	uint64_t va = sp->va + off;
+
+	return (uint8_t *)phys_to_virt(
+	           sp->page[va / PAGE_SIZE - sp->va / PAGE_SIZE]) +
+	       (va & (PAGE_SIZE - 1));
+}
+
+/* Writes src[0..n) at offset off of the span; off + n <= sp->len. A
+ * piece inside one page (the usual header or short message) is one
+ * memcpy, inline. */
+static inline void as_span_write(const struct as_span *sp, uint32_t off,
+                                 const void *src, uint32_t n)
+{
+	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
+	    off <= sp->len && n <= sp->len - off)
+		memcpy(as_span_at(sp, off), src, n);
+	else
+		as_span_write_pages(sp, off, src, n);
+}
+
 /* Reads n bytes at offset off of the span into dst; off + n <= sp->len. */
-void as_span_read(const struct as_span *sp, uint32_t off, void *dst,
-                  uint32_t n);
+static inline void as_span_read(const struct as_span *sp, uint32_t off,
+                                void *dst, uint32_t n)
+{
+	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
+	    off <= sp->len && n <= sp->len - off)
+		memcpy(dst, as_span_at(sp, off), n);
+	else
+		as_span_read_pages(sp, off, dst, n);
+}
 
 /*
  * A thread's last few resolved ranges of its own address space, kept
