@@ -740,11 +740,42 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 	pending_post(pc, result, msg, copy_len, flags, call_id, caps, false);
 }
 
+/*
+ * pending_complete_handoff's post: post_cqe for a success with nothing to
+ * copy, the CQE written straight into its slot rather than built and
+ * copied (two of these are on every endpoint round trip).
+ */
 void pending_complete_handoff(struct pending_call *pc, int result,
                               uint32_t flags, uint32_t call_id, uint16_t caps)
 {
+	struct thread *t = pc->thread;
+	uint64_t s = arch_irq_save();
+	bool wake;
+
 	KASSERT(result >= 0);
-	pending_post(pc, result, NULL, 0, flags, call_id, caps, true);
+	unlink_pending(pc);
+	spin_lock(&t->ring_lock);
+	KASSERT(t->cq_reserved > 0);
+	t->cq_reserved--;
+	t->ring->cq[t->cq_tail & CQ_MASK] = (struct capos_cqe){
+	    .user_data = pc->user_data,
+	    .result = result,
+	    .flags = flags,
+	    .call_id = call_id,
+	    .caps = caps,
+	};
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&t->cq_tail, t->cq_tail + 1, __ATOMIC_RELEASE);
+	t->ring->hdr.cq_tail = t->cq_tail;
+	wake = t->waiting_cq && cq_pending(t) >= t->wait_min;
+	if (wake)
+		t->waiting_cq = false;
+	spin_unlock(&t->ring_lock);
+	if (wake) {
+		KASSERT(kernel_lock_held());
+		sched_wake_handoff(t);
+	}
+	arch_irq_restore(s);
 }
 
 void ring_cancel_pending(struct thread *t)

@@ -39,8 +39,9 @@ static void span_sub(const struct as_span *from, uint64_t va, uint32_t len,
 }
 
 /* The entry covering [va, va+len) with `write` access, or -1. */
-static int find(const struct addr_space *as, const struct as_span_cache *c,
-                uint64_t va, uint32_t len, bool write)
+static inline __attribute__((always_inline)) int
+find(const struct addr_space *as, const struct as_span_cache *c, uint64_t va,
+     uint32_t len, bool write)
 {
 	for (int i = 0; i < AS_SPAN_CACHE; i++) {
 		const struct as_span *sp = &c->e[i].sp;

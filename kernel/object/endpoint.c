@@ -87,7 +87,6 @@ struct ep_call {
 	enum ep_call_state state;
 	uint32_t call_id;
 	uint16_t method;
-	uint8_t session[16];
 	struct process *caller;
 	uint64_t kmem; /* charged to the caller's kernel memory */
 	/* The caller's result buffer as resolved when the call was made,
@@ -362,7 +361,7 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 	uint32_t ncaps = call->tx ? call->tx->count : 0;
 	uint32_t off = capos_recv_params_offset((uint16_t)ncaps);
 	uint32_t need = off + call->params_len;
-	struct capos_recv_header h;
+	struct capos_recv_header *h;
 	capos_cap_t ids[CAPOS_XFER_MAX + 1]; /* + 1: the padding */
 	struct as_span fresh;
 	const struct as_span *sp = &recv->span;
@@ -391,22 +390,23 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 		hold_copies(call->tx, false);
 		ids[ncaps] = 0; /* the padding, if any */
 	}
-	h = (struct capos_recv_header){
-	    .call_id = call->call_id = ++call->ep->next_call_id,
-	    .method = call->method,
-	    .caps = (uint16_t)ncaps,
-	    .interface_id = call->ep->interface_id,
-	    .params_len = call->params_len,
-	};
-	memcpy(h.session, call->session, sizeof(h.session));
+	/* The header is filled in place (the session reference since the
+	 * CALL), right before the inline params. */
+	h = &call->hdr;
+	h->call_id = call->call_id = ++call->ep->next_call_id;
+	h->method = call->method;
+	h->caps = (uint16_t)ncaps;
+	h->interface_id = call->ep->interface_id;
+	h->params_len = call->params_len;
+	h->reserved0 = 0;
+	h->reserved1 = 0;
 	/* Straight into the server's buffer: header, CapIds, params. */
 	if (!ncaps && call->params == call->inline_params) {
-		call->hdr = h; /* right before the params: one write */
-		as_span_write(sp, 0, &call->hdr, need);
+		as_span_write(sp, 0, h, need); /* one write */
 	} else {
-		as_span_write(sp, 0, &h, sizeof(h));
-		if (off > sizeof(h))
-			as_span_write(sp, sizeof(h), ids, off - sizeof(h));
+		as_span_write(sp, 0, h, sizeof(*h));
+		if (off > sizeof(*h))
+			as_span_write(sp, sizeof(*h), ids, off - sizeof(*h));
 		as_span_write(sp, off, call->params, call->params_len);
 	}
 	pending_complete_handoff(r, (int)need, 0, call->call_id, 0);
@@ -751,7 +751,7 @@ static int client_route(struct kobject *o, struct thread *t,
 	call->kmem = size;
 	call->method = s->method;
 	call->params_len = len;
-	session_ref(ep, p->session, call->session);
+	session_ref(ep, p->session, call->hdr.session);
 	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
 	             call_cancel);
 	stats.calls++;

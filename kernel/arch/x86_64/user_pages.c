@@ -324,8 +324,8 @@ static bool walk_range(const struct addr_space *as, uint64_t va, uint64_t len,
 	return true;
 }
 
-bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
-                   bool write)
+bool as_check_user_range(const struct addr_space *as, uint64_t va, uint64_t len,
+                         bool write)
 {
 	if (va >= USER_SPACE_END || len > USER_SPACE_END - va)
 		return false;

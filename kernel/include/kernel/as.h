@@ -82,8 +82,15 @@ bool as_query(const struct addr_space *as, uint64_t va, paddr_t *pa,
  * (and writable if `write`). len 0 is valid for any va below the user
  * limit. Checks for wrap-around.
  */
-bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
-                   bool write);
+bool as_check_user_range(const struct addr_space *as, uint64_t va, uint64_t len,
+                         bool write);
+static inline bool as_check_user(const struct addr_space *as, uint64_t va,
+                                 uint64_t len, bool write)
+{
+	if (len == 0) /* an empty range: the address alone (inline) */
+		return va < USER_SPACE_END;
+	return as_check_user_range(as, va, len, write);
+}
 
 /*
  * A user range resolved to its frames once, so that it can be written
