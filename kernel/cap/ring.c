@@ -436,7 +436,7 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_TOO_LARGE;
 	if (s->params_len && s->params_len < 16)
 		return CAPOS_E_BAD_MESSAGE;
-	/* copy_from_user checks the ranges it reads; an empty one must
+	/* The ranges read are checked as they are read; an empty one must
 	 * still name a user address. */
 	if (!as_check_user(&t->proc->as, s->params_addr, 0, false) ||
 	    !as_check_user(&t->proc->as, s->xfer_addr, 0, false) ||
@@ -446,15 +446,20 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 		msg = small;
 	else if (!(msg = kmalloc(s->params_len)))
 		return CAPOS_E_QUOTA;
-	if (copy_from_user(msg, s->params_addr, s->params_len))
-		rc = CAPOS_E_BAD_POINTER;
-	else if (s->params_len && !call_message_framing_ok(msg, s->params_len))
-		rc = CAPOS_E_BAD_MESSAGE;
-	else if (s->params_len)
-		rc = endpoint_return(t, s, msg, s->params_len, xfer);
-	else
+	/* Read through the thread's resolved ranges (as.h): a server's
+	 * reply is usually in the buffer its RECV was resolved for. */
+	if (!s->params_len) {
 		rc = endpoint_return(t, s, call_empty_message,
 		                     sizeof(call_empty_message), xfer);
+	} else if (as_read_user_cached(&t->proc->as, &t->ucache, s->params_addr,
+	                               s->params_len, msg)) {
+		rc = CAPOS_E_BAD_POINTER;
+	} else {
+		if (!call_message_framing_ok(msg, s->params_len))
+			rc = CAPOS_E_BAD_MESSAGE;
+		else
+			rc = endpoint_return(t, s, msg, s->params_len, xfer);
+	}
 	if (msg != small)
 		kfree(msg);
 	return rc;
@@ -738,11 +743,42 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 	pending_post(pc, result, msg, copy_len, flags, call_id, caps, false);
 }
 
+/*
+ * pending_complete_handoff's post: post_cqe for a success with nothing to
+ * copy, the CQE written straight into its slot rather than built and
+ * copied (two of these are on every endpoint round trip).
+ */
 void pending_complete_handoff(struct pending_call *pc, int result,
                               uint32_t flags, uint32_t call_id, uint16_t caps)
 {
+	struct thread *t = pc->thread;
+	uint64_t s = arch_irq_save();
+	bool wake;
+
 	KASSERT(result >= 0);
-	pending_post(pc, result, NULL, 0, flags, call_id, caps, true);
+	unlink_pending(pc);
+	spin_lock(&t->ring_lock);
+	KASSERT(t->cq_reserved > 0);
+	t->cq_reserved--;
+	t->ring->cq[t->cq_tail & CQ_MASK] = (struct capos_cqe){
+	    .user_data = pc->user_data,
+	    .result = result,
+	    .flags = flags,
+	    .call_id = call_id,
+	    .caps = caps,
+	};
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&t->cq_tail, t->cq_tail + 1, __ATOMIC_RELEASE);
+	t->ring->hdr.cq_tail = t->cq_tail;
+	wake = t->waiting_cq && cq_pending(t) >= t->wait_min;
+	if (wake)
+		t->waiting_cq = false;
+	spin_unlock(&t->ring_lock);
+	if (wake) {
+		KASSERT(kernel_lock_held());
+		sched_wake_handoff(t);
+	}
+	arch_irq_restore(s);
 }
 
 void ring_cancel_pending(struct thread *t)

@@ -42,6 +42,12 @@
 #include <kernel/thread.h>
 
 #define EP_QUEUE_MAX 64 /* queued calls per endpoint */
+/* Params up to this size live in the call record; bigger ones in a
+ * heap block of their own. Records are all one size, and up to
+ * EP_SPARE_CALLS finished ones are kept per endpoint for the next calls:
+ * allocating and freeing one was a tenth of a round trip. */
+#define EP_INLINE_PARAMS 256
+#define EP_SPARE_CALLS   4
 
 enum ep_call_state { EP_QUEUED, EP_RECEIVED, EP_ORPHANED };
 
@@ -59,6 +65,8 @@ struct endpoint {
 	/* One finished RECV record kept for the next RECV: a server loop
 	 * takes one per call, and the heap is a fifth of its cost. */
 	struct ep_recv *spare_recv;
+	struct ep_call *spare_calls; /* linked by next */
+	uint32_t nspare_calls;
 	uint32_t next_call_id;
 	/* The last session's reference: callers of one session call in
 	 * runs, and the hash is a tenth of a round trip. */
@@ -79,21 +87,44 @@ struct ep_call {
 	enum ep_call_state state;
 	uint32_t call_id;
 	uint16_t method;
-	uint8_t session[16];
 	struct process *caller;
-	uint64_t kmem;      /* charged to the caller's kernel memory */
-	struct xfer_txn tx; /* in flight from the caller's table */
+	uint64_t kmem; /* charged to the caller's kernel memory */
+	/* The caller's result buffer as resolved when the call was made,
+	 * good while its address space's gen is result_gen (as.h). */
+	uint64_t result_gen;
+	struct as_span result_span;
+	/* In flight from the caller's table; NULL for a call without
+	 * transfers (most: they skip the transaction altogether). */
+	struct xfer_txn *tx;
 	uint32_t params_len;
-	uint8_t params[]; /* the params message */
+	uint8_t *params; /* the params message: inline_params if it fits */
+	/* What a RECV gets, header then params, so that a call without caps
+	 * is delivered with one write. */
+	struct capos_recv_header hdr;
+	uint8_t inline_params[EP_INLINE_PARAMS];
 };
+_Static_assert(__builtin_offsetof(struct ep_call, inline_params) ==
+                   __builtin_offsetof(struct ep_call, hdr) +
+                       sizeof(struct capos_recv_header),
+               "the header right before the params");
+_Static_assert(sizeof(struct ep_call) <= 2048 - 16, "one heap class");
 
 struct ep_recv {
 	struct pending_call pc; /* the server thread's RECV */
 	struct endpoint *ep;
 	struct ep_recv *next;
+	/* Its buffer as resolved when the RECV came (as result_span). */
+	uint64_t gen;
+	struct as_span span;
 };
 
 static const struct kobject_ops server_ops, client_ops;
+static struct endpoint_stats stats;
+
+void endpoint_get_stats(struct endpoint_stats *st)
+{
+	*st = stats;
+}
 static struct siphash_key session_key;
 static uint64_t next_endpoint_id = 1;
 
@@ -111,6 +142,12 @@ static void ep_put(struct endpoint *ep)
 		return;
 	KASSERT(!ep->queue && !ep->inflight && !ep->receivers);
 	kfree(ep->spare_recv);
+	while (ep->spare_calls) {
+		struct ep_call *c = ep->spare_calls;
+
+		ep->spare_calls = c->next;
+		kfree(c);
+	}
 	ledger_refund_kmem(ep->charged, sizeof(*ep));
 	process_put(ep->charged);
 	kfree(ep);
@@ -163,8 +200,53 @@ static void hold_copies(struct xfer_txn *tx, bool hold)
 /* Gives the caller its caps back (moved slots LIVE again). */
 static void call_abort_transfer(struct ep_call *call)
 {
-	xfer_abort(&call->tx);
-	hold_copies(&call->tx, false);
+	if (!call->tx)
+		return;
+	xfer_abort(call->tx);
+	hold_copies(call->tx, false);
+}
+
+/* Gives back a record call_alloc gave (kept for reuse if there is
+ * room), and its params block. */
+static void call_unalloc(struct endpoint *ep, struct ep_call *call)
+{
+	if (call->params != call->inline_params)
+		kfree(call->params);
+	if (call->tx) { /* committed or rolled back by now */
+		kfree(call->tx);
+		call->tx = NULL;
+	}
+	if (ep->nspare_calls < EP_SPARE_CALLS) {
+		call->next = ep->spare_calls;
+		ep->spare_calls = call;
+		ep->nspare_calls++;
+	} else {
+		kfree(call);
+	}
+}
+
+/* A record for a call with len bytes of params (a kept one if there
+ * is one), or NULL. Only params is set. */
+static struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
+{
+	struct ep_call *call = ep->spare_calls;
+
+	if (call) {
+		ep->spare_calls = call->next;
+		ep->nspare_calls--;
+	} else if (!(call = kmalloc(sizeof(*call)))) {
+		return NULL;
+	} else {
+		call->result_gen = 0; /* no span kept */
+	}
+	call->params = call->inline_params;
+	call->tx = NULL;
+	if (len > EP_INLINE_PARAMS && !(call->params = kmalloc(len))) {
+		call->params = call->inline_params;
+		call_unalloc(ep, call);
+		return NULL;
+	}
+	return call;
 }
 
 static void call_free(struct ep_call *call)
@@ -174,7 +256,7 @@ static void call_free(struct ep_call *call)
 	if (call->kmem)
 		ledger_refund_kmem(call->caller, call->kmem);
 	process_put(call->caller);
-	kfree(call);
+	call_unalloc(ep, call);
 	ep_put(ep);
 }
 
@@ -271,44 +353,62 @@ static void on_copy(void *ctx, void *object)
  * the call (the server's table cannot take its caps: the caller hears
  * it, the RECV stays).
  */
-static int deliver(struct ep_call *call, struct pending_call *r)
+static int deliver(struct ep_call *call, struct ep_recv *recv)
 {
+	struct pending_call *r = &recv->pc;
 	struct process *server = r->thread->proc;
 	const struct xfer_ops ops = {.on_copy = on_copy};
-	uint32_t off = capos_recv_params_offset((uint16_t)call->tx.count);
+	uint32_t ncaps = call->tx ? call->tx->count : 0;
+	uint32_t off = capos_recv_params_offset((uint16_t)ncaps);
 	uint32_t need = off + call->params_len;
-	struct capos_recv_header h;
+	struct capos_recv_header *h;
 	capos_cap_t ids[CAPOS_XFER_MAX + 1]; /* + 1: the padding */
-	struct as_span sp;
+	struct as_span fresh;
+	const struct as_span *sp = &recv->span;
 
 	if (need > r->result_cap) {
 		r->needed = need;
 		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
 	/* Resolved before anything is committed: after the commit the
-	 * writes below cannot fail. */
-	if (!as_span_get(&server->as, r->result_addr, need, true, &sp))
-		return CAPOS_E_BAD_POINTER;
-	if (call->tx.count) {
-		if (xfer_prepare_receive(&call->tx, &server->caps) != 0)
-			return CAPOS_E_QUOTA;
-		xfer_commit(&call->tx, &ops, ids);
-		hold_copies(&call->tx, false);
-		ids[call->tx.count] = 0; /* the padding, if any */
+	 * writes below cannot fail. The RECV's span holds unless the
+	 * server's memory changed since (then its buffer is walked again,
+	 * and fails if it went). */
+	if (recv->gen != server->as.gen) {
+		stats.spans_walked++;
+		if (!as_span_get(&server->as, r->result_addr, need, true,
+		                 &fresh))
+			return CAPOS_E_BAD_POINTER;
+		sp = &fresh;
+	} else if (!ncaps && call->params == call->inline_params) {
+		stats.fast++;
 	}
-	h = (struct capos_recv_header){
-	    .call_id = call->call_id = ++call->ep->next_call_id,
-	    .method = call->method,
-	    .caps = (uint16_t)call->tx.count,
-	    .interface_id = call->ep->interface_id,
-	    .params_len = call->params_len,
-	};
-	memcpy(h.session, call->session, sizeof(h.session));
+	if (ncaps) {
+		if (xfer_prepare_receive(call->tx, &server->caps) != 0)
+			return CAPOS_E_QUOTA;
+		xfer_commit(call->tx, &ops, ids);
+		hold_copies(call->tx, false);
+		ids[ncaps] = 0; /* the padding, if any */
+	}
+	/* The header is filled in place (the session reference since the
+	 * CALL), right before the inline params. */
+	h = &call->hdr;
+	h->call_id = call->call_id = ++call->ep->next_call_id;
+	h->method = call->method;
+	h->caps = (uint16_t)ncaps;
+	h->interface_id = call->ep->interface_id;
+	h->params_len = call->params_len;
+	h->reserved0 = 0;
+	h->reserved1 = 0;
 	/* Straight into the server's buffer: header, CapIds, params. */
-	as_span_write(&sp, 0, &h, sizeof(h));
-	if (off > sizeof(h))
-		as_span_write(&sp, sizeof(h), ids, off - sizeof(h));
-	as_span_write(&sp, off, call->params, call->params_len);
+	if (!ncaps && call->params == call->inline_params) {
+		as_span_write(sp, 0, h, need); /* one write */
+	} else {
+		as_span_write(sp, 0, h, sizeof(*h));
+		if (off > sizeof(*h))
+			as_span_write(sp, sizeof(*h), ids, off - sizeof(*h));
+		as_span_write(sp, off, call->params, call->params_len);
+	}
 	pending_complete_handoff(r, (int)need, 0, call->call_id, 0);
 	call->state = EP_RECEIVED;
 	call->next = call->ep->inflight;
@@ -332,7 +432,7 @@ static void match(struct endpoint *ep)
 		ep->receivers = r->next;
 		if (!ep->receivers)
 			ep->receivers_tail = &ep->receivers;
-		rc = deliver(call, &r->pc);
+		rc = deliver(call, r);
 		if (rc == CAPOS_E_QUOTA) {
 			/* The call cannot be delivered anywhere in this server;
 			 * the caller's caps are rolled back. */
@@ -388,13 +488,28 @@ int endpoint_recv(struct thread *t, const struct capos_sqe *s)
 		return CAPOS_E_BAD_SQE;
 	if (s->result_len > CAPOS_MSG_MAX + 4096)
 		return CAPOS_E_TOO_LARGE;
-	if (!as_check_user(&t->proc->as, s->result_addr, s->result_len, true))
-		return CAPOS_E_BAD_POINTER;
+	_Static_assert(CAPOS_MSG_MAX + 4096 <= AS_SPAN_MAX, "RECV span");
 	r = f->ep->spare_recv;
-	if (r)
+	if (r) {
 		f->ep->spare_recv = NULL; /* every field is set below */
-	else if (!(r = kmalloc(sizeof(*r))))
+	} else if (!(r = kmalloc(sizeof(*r)))) {
 		return CAPOS_E_QUOTA;
+	} else {
+		r->gen = 0; /* no span kept */
+	}
+	/* Resolved now and kept: delivery writes through it. A kept record
+	 * usually holds it already (gens name the address space: as.h). */
+	if (r->gen != t->proc->as.gen || r->span.va != s->result_addr ||
+	    r->span.len != s->result_len) {
+		if (!as_span_get_cached(&t->proc->as, &t->ucache,
+		                        s->result_addr, s->result_len, true,
+		                        &r->span)) {
+			r->gen = 0;
+			recv_free(f->ep, r);
+			return CAPOS_E_BAD_POINTER;
+		}
+		r->gen = t->proc->as.gen;
+	}
 	r->next = NULL;
 	r->ep = f->ep;
 	f->ep->refs++;
@@ -430,7 +545,8 @@ static int answer(struct ep_call *call, struct thread *server,
 	struct process *caller = call->pc.thread->proc;
 	uint32_t off = (len + 7) & ~7u, need = off + 4 * s->xfer_count;
 	uint8_t tail[8 + 4 * CAPOS_XFER_MAX]; /* padding, CapIds */
-	struct as_span sp;
+	struct as_span fresh;
+	const struct as_span *sp = &call->result_span;
 
 	/* The caller's buffer cannot take the answer: the call ends with
 	 * that error, and the server hears it too (its caps stay). */
@@ -441,10 +557,18 @@ static int answer(struct ep_call *call, struct thread *server,
 		*over = true;
 		return CAPOS_E_BUFFER_TOO_SMALL;
 	}
-	if (!as_span_get(&caller->as, call->pc.result_addr, need, true, &sp)) {
-		pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL, 0, 0);
-		*over = true;
-		return CAPOS_E_BAD_POINTER;
+	/* The span resolved at the CALL, unless the caller's memory
+	 * changed since. */
+	if (call->result_gen != caller->as.gen) {
+		stats.spans_walked++;
+		if (!as_span_get(&caller->as, call->pc.result_addr, need, true,
+		                 &fresh)) {
+			pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL,
+			                 0, 0);
+			*over = true;
+			return CAPOS_E_BAD_POINTER;
+		}
+		sp = &fresh;
 	}
 	if (s->xfer_count) {
 		const struct xfer_ops ops = {.on_copy = on_copy};
@@ -464,9 +588,9 @@ static int answer(struct ep_call *call, struct thread *server,
 	}
 	memset(tail, 0, off - len);
 	/* Straight into the caller's buffer: message, padding, CapIds. */
-	as_span_write(&sp, 0, msg, len);
+	as_span_write(sp, 0, msg, len);
 	if (need > len)
-		as_span_write(&sp, len, tail, need - len);
+		as_span_write(sp, len, tail, need - len);
 	pending_complete_handoff(
 	    &call->pc, (int)len,
 	    (flags & CAPOS_RETURN_EXCEPTION) ? CAPOS_CQE_EXCEPTION : 0, 0,
@@ -549,23 +673,36 @@ static int client_route(struct kobject *o, struct thread *t,
 	struct process *p = t->proc;
 	uint32_t len =
 	    s->params_len ? s->params_len : sizeof(call_empty_message);
-	uint64_t size = sizeof(struct ep_call) + len;
-	struct cap_xfer_key key = {.sender = (uint64_t)p->pid << 32 | t->tid,
-	                           .seq = t->sqe_seq};
+	uint64_t size = sizeof(struct ep_call) + len +
+	                (s->xfer_count ? sizeof(struct xfer_txn) : 0);
 	struct ep_call *call;
 	int rc;
 
-	/* copy_from_user checks the params it reads; an empty range must
+	/* The params are read through their span; an empty range must
 	 * still name a user address. */
-	if (!as_check_user(&p->as, s->params_addr, 0, false) ||
-	    !as_check_user(&p->as, s->result_addr, s->result_len, true))
+	if (!as_check_user(&p->as, s->params_addr, 0, false))
 		return CAPOS_E_BAD_POINTER;
-	call = kmalloc(size); /* the tail (transfer, params) is set below */
+	call = call_alloc(ep, len); /* each field is set below */
 	if (!call)
 		return CAPOS_E_QUOTA;
+	/* Resolved now and kept for the answer; a kept record usually
+	 * holds it already (gens name the address space: as.h). */
+	if (call->result_gen != p->as.gen ||
+	    call->result_span.va != s->result_addr ||
+	    call->result_span.len != s->result_len) {
+		if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
+		                        s->result_len, true,
+		                        &call->result_span)) {
+			call->result_gen = 0;
+			rc = CAPOS_E_BAD_POINTER;
+			goto free;
+		}
+		call->result_gen = p->as.gen;
+	}
 	if (!s->params_len) {
 		memcpy(call->params, call_empty_message, len);
-	} else if (copy_from_user(call->params, s->params_addr, len)) {
+	} else if (as_read_user_cached(&p->as, &t->ucache, s->params_addr, len,
+	                               call->params)) {
 		rc = CAPOS_E_BAD_POINTER;
 		goto free;
 	} else if (!call_message_framing_ok(call->params, len)) {
@@ -577,7 +714,7 @@ static int client_route(struct kobject *o, struct thread *t,
 		goto free;
 	}
 	if (ep->queued >= EP_QUEUE_MAX && !ep->receivers) {
-		kfree(call);
+		call_unalloc(ep, call);
 		return call_overloaded(t, s);
 	}
 	if (ledger_charge(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1)) {
@@ -588,13 +725,25 @@ static int client_route(struct kobject *o, struct thread *t,
 		rc = CAPOS_E_QUOTA;
 		goto refund_queue;
 	}
-	memset(call, 0, __builtin_offsetof(struct ep_call, tx));
-	rc = xfer_prepare_send(&call->tx, &p->caps, &key, xfer, s->xfer_count);
-	if (rc) {
-		ledger_refund_kmem(p, size);
-		goto refund_queue;
+	if (s->xfer_count) {
+		struct cap_xfer_key key = {.sender =
+		                               (uint64_t)p->pid << 32 | t->tid,
+		                           .seq = t->sqe_seq};
+
+		call->tx = kmalloc(sizeof(*call->tx));
+		rc = call->tx ? xfer_prepare_send(call->tx, &p->caps, &key,
+		                                  xfer, s->xfer_count)
+		              : CAPOS_E_QUOTA;
+		if (rc) {
+			kfree(call->tx);
+			call->tx = NULL;
+			ledger_refund_kmem(p, size);
+			goto refund_queue;
+		}
+		hold_copies(call->tx, true);
 	}
-	hold_copies(&call->tx, true);
+	call->next = NULL;
+	call->call_id = 0;
 	call->ep = ep;
 	ep->refs++;
 	call->caller = p;
@@ -602,9 +751,13 @@ static int client_route(struct kobject *o, struct thread *t,
 	call->kmem = size;
 	call->method = s->method;
 	call->params_len = len;
-	session_ref(ep, p->session, call->session);
+	session_ref(ep, p->session, call->hdr.session);
 	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
 	             call_cancel);
+	stats.calls++;
+	stats.queued += !ep->receivers;
+	stats.with_caps += s->xfer_count != 0;
+	stats.heap_params += call->params != call->inline_params;
 	call->state = EP_QUEUED;
 	*ep->queue_tail = call;
 	ep->queue_tail = &call->next;
@@ -614,7 +767,7 @@ static int client_route(struct kobject *o, struct thread *t,
 refund_queue:
 	ledger_refund(&p->ledger, LEDGER_ENDPOINT_QUEUE, 1);
 free:
-	kfree(call);
+	call_unalloc(ep, call);
 	return rc;
 }
 

@@ -9,13 +9,11 @@
 
 struct spinlock kernel_big_lock = SPINLOCK_INIT("kernel");
 
-void kernel_lock_ensure(void)
+/* kernel_lock_ensure's slow half: this CPU does not hold the lock. */
+void kernel_lock_take(void)
 {
-	uint64_t s;
+	uint64_t s = arch_irq_save();
 
-	if (kernel_lock_held()) /* only this CPU can change the answer */
-		return;
-	s = arch_irq_save();
 	kernel_lock();
 	arch_irq_restore(s);
 }

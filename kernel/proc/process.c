@@ -685,16 +685,6 @@ void process_fault(const char *what, uint8_t vector, uint64_t error,
 	process_kill(p, EXIT_FAULT, -1);
 }
 
-int process_cap_lookup(struct process *p, uint32_t cap, struct kobject **obj)
-{
-	struct cap_slot *slot;
-
-	if (cap_table_lookup(&p->caps, cap, &slot))
-		return CAPOS_E_BAD_CAP;
-	*obj = slot->object;
-	return 0;
-}
-
 int process_cap_release(struct process *p, uint32_t cap)
 {
 	void *obj;

@@ -368,6 +368,80 @@ static void test_buffers_revoked(capos_cap_t s, capos_cap_t c)
 	rt_vm_protect(vm, cpage + 4096, 4096, CAPOS_PROTECTION_READ_WRITE);
 }
 
+/*
+ * The same buffers unmapped and mapped again (a fresh frame at the same
+ * address) after their SQEs were taken: the kernel keeps each buffer's
+ * resolved pages only until the address space changes, so the message
+ * and the answer land in the new frames, where we read them; and a
+ * buffer still unmapped when the kernel writes is BAD_POINTER, not a
+ * write into the frame that was freed.
+ */
+static bool remap(uint64_t page, uint64_t other)
+{
+	/* Both freed, then both taken again: with frames handed out last
+	 * freed first, `page` gets the frame `other` had. */
+	return rt_vm_decommit(vm, page, 4096) == 0 &&
+	       rt_vm_decommit(vm, other, 4096) == 0 &&
+	       rt_vm_commit(vm, page, 4096, CAPOS_PROTECTION_READ_WRITE) == 0 &&
+	       rt_vm_commit(vm, other, 4096, CAPOS_PROTECTION_READ_WRITE) == 0;
+}
+
+static void test_buffers_remapped(capos_cap_t s, capos_cap_t c)
+{
+	static const char data[] = "remapped";
+	uint8_t *rb = (uint8_t *)(rpage + 4096 - 24);
+	uint8_t *cb = (uint8_t *)(cpage + 4096 - 24);
+	struct capos_cqe rq, cq;
+	const uint8_t *msg;
+	uint32_t n = msg_of(data, sizeof(data), &msg);
+	uint64_t rud, cud;
+	int rc;
+
+	if (!rpage || !cpage)
+		return;
+	rud = ep_recv_submit(s, rb, 256);
+	rt_flush();
+	rc = remap(rpage + 4096, cpage) ? 0 : CAPOS_E_BAD_POINTER;
+	cud = ep_call_submit(c, 7, msg, n, cb, 256, NULL, 0);
+	rc = rc ? rc : wait_within(rud, EP_POLL_MS, &rq);
+	check(rc == 0 && rq.result > 0 && !memcmp(ep_recv_params(rb), msg, n),
+	      "a RECV buffer unmapped and mapped again before the call "
+	      "came: the call is in the new page (%s)",
+	      err_name(rc ? rc : (rq.result > 0 ? 0 : rq.result)));
+	rc = remap(cpage + 4096, rpage) ? 0 : CAPOS_E_BAD_POINTER;
+	rc = rc ? rc : ep_return(s, rq.call_id, msg, n, 0, NULL, 0);
+	rc = rc ? rc : wait_within(cud, EP_POLL_MS, &cq);
+	check(rc == 0 && cq.result == (int)n && !memcmp(cb, msg, n),
+	      "a result buffer unmapped and mapped again: the answer is "
+	      "in the new page (%s)",
+	      err_name(rc ? rc : (cq.result > 0 ? 0 : cq.result)));
+	/* Unmapped for good while the RECV waits. */
+	rud = ep_recv_submit(s, rb, 256);
+	rt_flush();
+	rc = rt_vm_decommit(vm, rpage + 4096, 4096);
+	cud = ep_call_submit(c, 7, msg, n, cb, 256, NULL, 0);
+	rc = rc ? rc : wait_within(rud, EP_POLL_MS, &rq);
+	check(rc == 0 && rq.result == CAPOS_E_BAD_POINTER,
+	      "a RECV buffer unmapped before the call came: BAD_POINTER "
+	      "(%s)",
+	      err_name(rc ? rc : rq.result));
+	rt_vm_commit(vm, rpage + 4096, 4096, CAPOS_PROTECTION_READ_WRITE);
+	rc = recv_within(s, sizeof(rbuf), &rq);
+	if (!check(rc > 0, "the call waited for the next RECV (%s)",
+	           err_name(rc > 0 ? 0 : rc)))
+		return;
+	rc = rt_vm_decommit(vm, cpage + 4096, 4096);
+	rc = rc ? rc : ep_return(s, rq.call_id, msg, n, 0, NULL, 0);
+	check(rc == CAPOS_E_BAD_POINTER,
+	      "RETURN into a result buffer unmapped: BAD_POINTER (%s)",
+	      err_name(rc));
+	rc = wait_within(cud, EP_POLL_MS, &cq);
+	check(rc == 0 && cq.result == CAPOS_E_BAD_POINTER,
+	      "and the caller's CALL ends with BAD_POINTER (%s)",
+	      err_name(rc ? rc : cq.result));
+	rt_vm_commit(vm, cpage + 4096, 4096, CAPOS_PROTECTION_READ_WRITE);
+}
+
 static void test_by_hand(void)
 {
 	struct ledger before;
@@ -384,6 +458,7 @@ static void test_by_hand(void)
 	test_quiet_return(s, c);
 	test_bad_calls(c);
 	test_buffers_revoked(s, c);
+	test_buffers_remapped(s, c);
 	rt_release_now(s);
 	rt_release_now(c);
 	check(rt_call(c, EP_ECHO, NULL, 0, cres, 64, &exc) == CAPOS_E_BAD_CAP,

@@ -80,11 +80,32 @@ static bool take_held(struct rt_thread *t, uint64_t user_data,
 	return false;
 }
 
+/* The usual wait: nothing held, and the CQE at the head is the one
+ * asked for. Takes it straight from the ring; returns false otherwise. */
+static bool take_head(struct rt_thread *t, uint64_t user_data,
+                      struct capos_cqe *out)
+{
+	struct capos_ring_header *h = &t->ring->hdr;
+	uint32_t head = h->cq_head;
+	const struct capos_cqe *c;
+
+	if (t->nheld || head == __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE))
+		return false;
+	c = &t->ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+	if (c->user_data != user_data)
+		return false;
+	*out = *c;
+	__atomic_store_n(&h->cq_head, head + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 int rt_wait_on(struct rt_thread *t, uint64_t user_data, struct capos_cqe *cqe)
 {
 	for (;;) {
 		long rc;
 
+		if (take_head(t, user_data, cqe))
+			return 0;
 		drain(t);
 		if (take_held(t, user_data, cqe))
 			return 0;

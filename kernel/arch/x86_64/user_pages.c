@@ -34,6 +34,7 @@ int as_create(struct addr_space *as, struct ledger_account *account)
 	uint64_t *root;
 
 	memset(as, 0, sizeof(*as));
+	as->gen = as_gen_next();
 	as->charge = account;
 	if (!charge(as, 1))
 		return -1;
@@ -100,6 +101,7 @@ void as_destroy(struct addr_space *as)
 
 	if (as->root == 0 || as->root == FRAME_NONE)
 		return;
+	as->gen = as_gen_next();
 	root = phys_to_virt(as->root);
 	free_spans(as, root, 3, 0); /* spans lie below USER_SPACE_END */
 	KASSERT(as->table_frames == 0 && as->owned_frames == 0);
@@ -244,6 +246,7 @@ int as_unmap(struct addr_space *as, uint64_t va)
 		return -1;
 	e = *pte;
 	*pte = 0;
+	as->gen = as_gen_next(); /* spans reaching this page are stale */
 	if (pt_table(read_cr3()) == phys_to_virt(as->root))
 		invlpg(va);
 	/* Before the frame can be reused, no CPU may still reach it. */
@@ -321,8 +324,8 @@ static bool walk_range(const struct addr_space *as, uint64_t va, uint64_t len,
 	return true;
 }
 
-bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
-                   bool write)
+bool as_check_user_range(const struct addr_space *as, uint64_t va, uint64_t len,
+                         bool write)
 {
 	if (va >= USER_SPACE_END || len > USER_SPACE_END - va)
 		return false;
@@ -357,8 +360,8 @@ bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
 	                  sp->page);
 }
 
-void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
-                   uint32_t n)
+void as_span_write_pages(const struct as_span *sp, uint32_t off,
+                         const void *src, uint32_t n)
 {
 	const uint8_t *s = src;
 	uint64_t first = PAGE_ROUND_DOWN(sp->va);
@@ -377,6 +380,31 @@ void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
 		       s, chunk);
 		off += chunk;
 		s += chunk;
+		n -= chunk;
+	}
+}
+
+void as_span_read_pages(const struct as_span *sp, uint32_t off, void *dst,
+                        uint32_t n)
+{
+	uint8_t *d = dst;
+	uint64_t first = PAGE_ROUND_DOWN(sp->va);
+
+	KASSERT(off <= sp->len && n <= sp->len - off);
+	while (n) {
+		uint64_t va = sp->va + off;
+		uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
+		uint32_t chunk = PAGE_SIZE - in;
+
+		if (chunk > n)
+			chunk = n;
+		memcpy(d,
+		       (const uint8_t *)phys_to_virt(
+		           sp->page[(va - first) / PAGE_SIZE]) +
+		           in,
+		       chunk);
+		off += chunk;
+		d += chunk;
 		n -= chunk;
 	}
 }

@@ -21,6 +21,7 @@ int as_protect(struct addr_space *as, uint64_t va, unsigned flags)
 		return -1;
 	*pte = (*pte & (PTE_ADDR | PTE_OWNED)) |
 	       pt_flags(flags & (VM_WRITE | VM_EXEC | VM_USER));
+	as->gen = as_gen_next(); /* spans reaching this page are stale */
 	if (pt_table(read_cr3()) == phys_to_virt(as->root))
 		invlpg(va);
 	smp_tlb_shootdown(as->root, va, SMP_TLB_PAGE);

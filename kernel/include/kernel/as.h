@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <kernel/mm.h>
 #include <kernel/vm.h>
 #include <ledger.h>
 #include <va_spans.h>
@@ -27,7 +29,16 @@ struct addr_space {
 	/* Covers every page as_map was ever asked for: teardown walks only
 	 * the table entries inside it (every table and leaf lies there). */
 	struct va_spans mapped;
+	/* Renewed (as_gen_next) by as_create and every as_unmap, as_protect
+	 * and as_destroy, under the big lock: a span resolved while gen had a
+	 * value stays valid while it keeps it (as_span_get_cached, the
+	 * endpoint's kept spans). Values are never reused, by this or any
+	 * other address space, so a gen also names its address space. */
+	uint64_t gen;
 };
+
+/* A generation no address space has had yet (never 0). */
+uint64_t as_gen_next(void);
 
 /* Returns 0, or -1 when no frame (or no quota in `charge`, which may be
  * NULL) is left for the root. */
@@ -71,8 +82,15 @@ bool as_query(const struct addr_space *as, uint64_t va, paddr_t *pa,
  * (and writable if `write`). len 0 is valid for any va below the user
  * limit. Checks for wrap-around.
  */
-bool as_check_user(const struct addr_space *as, uint64_t va, uint64_t len,
-                   bool write);
+bool as_check_user_range(const struct addr_space *as, uint64_t va, uint64_t len,
+                         bool write);
+static inline bool as_check_user(const struct addr_space *as, uint64_t va,
+                                 uint64_t len, bool write)
+{
+	if (len == 0) /* an empty range: the address alone (inline) */
+		return va < USER_SPACE_END;
+	return as_check_user_range(as, va, len, write);
+}
 
 /*
  * A user range resolved to its frames once, so that it can be written
@@ -99,9 +117,73 @@ bool as_user_frame(const struct addr_space *as, uint64_t va, bool write,
 bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
                  bool write, struct as_span *sp);
 
-/* Writes src[0..n) at offset off of the span; off + n <= sp->len. */
-void as_span_write(const struct as_span *sp, uint32_t off, const void *src,
-                   uint32_t n);
+/* The general forms of as_span_write and as_span_read (any number of
+ * pages). */
+void as_span_write_pages(const struct as_span *sp, uint32_t off,
+                         const void *src, uint32_t n);
+void as_span_read_pages(const struct as_span *sp, uint32_t off, void *dst,
+                        uint32_t n);
+
+/* The page of the span holding byte off, through the direct map. */
+static inline uint8_t *as_span_at(const struct as_span *sp, uint32_t off)
+{
+	uint64_t va = sp->va + off;
+
+	return (uint8_t *)phys_to_virt(
+	           sp->page[va / PAGE_SIZE - sp->va / PAGE_SIZE]) +
+	       (va & (PAGE_SIZE - 1));
+}
+
+/* Writes src[0..n) at offset off of the span; off + n <= sp->len. A
+ * piece inside one page (the usual header or short message) is one
+ * memcpy, inline. */
+static inline void as_span_write(const struct as_span *sp, uint32_t off,
+                                 const void *src, uint32_t n)
+{
+	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
+	    off <= sp->len && n <= sp->len - off)
+		memcpy(as_span_at(sp, off), src, n);
+	else
+		as_span_write_pages(sp, off, src, n);
+}
+
+/* Reads n bytes at offset off of the span into dst; off + n <= sp->len. */
+static inline void as_span_read(const struct as_span *sp, uint32_t off,
+                                void *dst, uint32_t n)
+{
+	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
+	    off <= sp->len && n <= sp->len - off)
+		memcpy(dst, as_span_at(sp, off), n);
+	else
+		as_span_read_pages(sp, off, dst, n);
+}
+
+/*
+ * A thread's last few resolved ranges of its own address space, kept
+ * while as->gen does not change: a server's RECV buffer, a client's
+ * result buffer are the same range call after call, and a walk is a
+ * tenth of an endpoint round trip. Used under the big lock only (gen is
+ * stable then). All zero is empty.
+ */
+#define AS_SPAN_CACHE 2
+struct as_span_cache {
+	struct {
+		bool valid, write;
+		uint64_t gen;
+		struct as_span sp;
+	} e[AS_SPAN_CACHE];
+	uint32_t next; /* the entry a miss replaces */
+};
+
+/* as_span_get through the cache c (which it fills on a miss): returns
+ * true with *sp set to [va, va+len) as as_span_get would. */
+bool as_span_get_cached(const struct addr_space *as, struct as_span_cache *c,
+                        uint64_t va, uint32_t len, bool write,
+                        struct as_span *sp);
+/* Copies [va, va+len) of `as` to dst through the cache (filling it on
+ * a miss). Returns 0, or -1 if the range is not mapped user-readable. */
+int as_read_user_cached(const struct addr_space *as, struct as_span_cache *c,
+                        uint64_t va, uint32_t len, void *dst);
 
 /* Makes `as` the current address space on this CPU. */
 void as_activate(const struct addr_space *as);

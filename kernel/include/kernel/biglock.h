@@ -38,9 +38,16 @@ static inline bool kernel_lock_held(void)
 	return spin_held(&kernel_big_lock);
 }
 
+void kernel_lock_take(void);
+
 /* Takes the lock unless this CPU holds it already; interrupts may be on
- * (they are off while it waits). For paths that start without it. */
-void kernel_lock_ensure(void);
+ * (they are off while it waits). For paths that start without it; the
+ * check is inline since most calls find it held. */
+static inline void kernel_lock_ensure(void)
+{
+	if (!kernel_lock_held()) /* only this CPU can change the answer */
+		kernel_lock_take();
+}
 
 /* On the way out to user mode (interrupts off): gives the lock back if
  * this CPU holds it. */

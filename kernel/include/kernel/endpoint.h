@@ -34,4 +34,19 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
                     const uint8_t *msg, uint32_t len,
                     const struct capos_xfer *xfer);
 
+/*
+ * What the calls took, since boot (under the big lock): the fast path is
+ * a call delivered without transfers, its params in the call record, and
+ * written through the RECV's kept span; the rest counts why not.
+ */
+struct endpoint_stats {
+	uint64_t calls;        /* CALLs queued or delivered */
+	uint64_t fast;         /* delivered the fast way */
+	uint64_t queued;       /* no RECV waited when they came */
+	uint64_t with_caps;    /* carried transfers */
+	uint64_t heap_params;  /* params too big for the record */
+	uint64_t spans_walked; /* a kept span was stale: walked again */
+};
+void endpoint_get_stats(struct endpoint_stats *st);
+
 #endif

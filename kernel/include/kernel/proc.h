@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <capos/errors.h>
 #include <cap_table.h>
 #include <ledger.h>
 #include <kernel/as.h>
@@ -146,8 +147,18 @@ void process_kill(struct process *p, enum exit_kind kind, int64_t code);
 /* The current thread leaves; the last one out tears the process down. */
 __attribute__((noreturn)) void thread_exit_current(void);
 
-/* Looks up a CapId in p's table. Returns 0 with *obj, or CAPOS_E_BAD_CAP. */
-int process_cap_lookup(struct process *p, uint32_t cap, struct kobject **obj);
+/* Looks up a CapId in p's table. Returns 0 with *obj, or CAPOS_E_BAD_CAP.
+ * Inline: every RECV, RETURN and CALL under the lock does one. */
+static inline int process_cap_lookup(struct process *p, uint32_t cap,
+                                     struct kobject **obj)
+{
+	struct cap_slot *slot;
+
+	if (cap_table_lookup(&p->caps, cap, &slot))
+		return CAPOS_E_BAD_CAP;
+	*obj = slot->object;
+	return 0;
+}
 /* Removes a CapId from p's table (RELEASE). Returns 0 or CAPOS_E_BAD_CAP. */
 int process_cap_release(struct process *p, uint32_t cap);
 

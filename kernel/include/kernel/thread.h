@@ -16,6 +16,7 @@
 #include <arch/percpu.h>
 #include <arch/thread.h>
 #include <capos/ring.h>
+#include <kernel/as.h>
 #include <kernel/spinlock.h>
 
 struct process;
@@ -67,7 +68,10 @@ struct thread {
 	bool may_handoff;
 	struct thread *handoff;
 	struct pending_call *pending; /* calls that will complete later */
-	bool killed;                  /* exit at the next return to user mode */
+	/* Its buffers as last resolved (as.h): the RECV, result and RETURN
+	 * buffers of an endpoint loop. Under the big lock only. */
+	struct as_span_cache ucache;
+	bool killed; /* exit at the next return to user mode */
 
 	/* A user thread: where it starts, and how it ended. */
 	uint64_t user_entry, user_stack, user_arg;
