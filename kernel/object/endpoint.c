@@ -20,7 +20,8 @@
  * table when it is received; a call that fails or is dropped before that
  * rolls the caller's table back exactly. When the last server facet goes,
  * the endpoint closes: every queued and received call completes with
- * CAPOS_E_PEER_CLOSED and new calls fail at once.
+ * CAPOS_E_PEER_CLOSED and new calls fail at once (endpoint_life.c, with
+ * making endpoints and their facets; the records are endpoint_impl.h's).
  */
 #include <string.h>
 #include <capos/endpoint.h>
@@ -38,95 +39,18 @@
 #include <kernel/objects.h>
 #include <kernel/printk.h>
 #include <kernel/proc.h>
-#include <kernel/uaccess.h>
 #include <kernel/thread.h>
+#include <kernel/uaccess.h>
+#include "endpoint_impl.h"
 
-#define EP_QUEUE_MAX 64 /* queued calls per endpoint */
-/* Params up to this size live in the call record; bigger ones in a
- * heap block of their own. Records are all one size, and up to
- * EP_SPARE_CALLS finished ones are kept per endpoint for the next calls:
- * allocating and freeing one was a tenth of a round trip. */
-#define EP_INLINE_PARAMS 256
-#define EP_SPARE_CALLS   4
-
-enum ep_call_state { EP_QUEUED, EP_RECEIVED, EP_ORPHANED };
-
-struct endpoint {
-	uint32_t refs;    /* facets, calls and receivers that point here */
-	uint32_t servers; /* live server facets */
-	bool closed;
-	uint64_t interface_id;
-	uint64_t id; /* never reused: the session reference's input */
-	struct process *charged;
-	struct ep_call *queue, **queue_tail;
-	uint32_t queued;
-	struct ep_call *inflight;
-	struct ep_recv *receivers, **receivers_tail;
-	/* One finished RECV record kept for the next RECV: a server loop
-	 * takes one per call, and the heap is a fifth of its cost. */
-	struct ep_recv *spare_recv;
-	struct ep_call *spare_calls; /* linked by next */
-	uint32_t nspare_calls;
-	uint32_t next_call_id;
-	/* The last session's reference: callers of one session call in
-	 * runs, and the hash is a tenth of a round trip. */
-	bool ref_cached;
-	uint64_t ref_session;
-	uint8_t ref[16];
-};
-
-struct ep_facet {
-	struct kobject obj;
-	struct endpoint *ep;
-};
-
-struct ep_call {
-	struct pending_call pc; /* the caller's completion */
-	struct endpoint *ep;
-	struct ep_call *next;
-	enum ep_call_state state;
-	uint32_t call_id;
-	uint16_t method;
-	struct process *caller;
-	uint64_t kmem; /* charged to the caller's kernel memory */
-	/* The caller's result buffer as resolved when the call was made,
-	 * good while its address space's gen is result_gen (as.h). */
-	uint64_t result_gen;
-	struct as_span result_span;
-	/* In flight from the caller's table; NULL for a call without
-	 * transfers (most: they skip the transaction altogether). */
-	struct xfer_txn *tx;
-	uint32_t params_len;
-	uint8_t *params; /* the params message: inline_params if it fits */
-	/* What a RECV gets, header then params, so that a call without caps
-	 * is delivered with one write. */
-	struct capos_recv_header hdr;
-	uint8_t inline_params[EP_INLINE_PARAMS];
-};
-_Static_assert(__builtin_offsetof(struct ep_call, inline_params) ==
-                   __builtin_offsetof(struct ep_call, hdr) +
-                       sizeof(struct capos_recv_header),
-               "the header right before the params");
-_Static_assert(sizeof(struct ep_call) <= 2048 - 16, "one heap class");
-
-struct ep_recv {
-	struct pending_call pc; /* the server thread's RECV */
-	struct endpoint *ep;
-	struct ep_recv *next;
-	/* Its buffer as resolved when the RECV came (as result_span). */
-	uint64_t gen;
-	struct as_span span;
-};
-
-static const struct kobject_ops server_ops, client_ops;
 static struct endpoint_stats stats;
 
 void endpoint_get_stats(struct endpoint_stats *st)
 {
 	*st = stats;
 }
+
 static struct siphash_key session_key;
-static uint64_t next_endpoint_id = 1;
 
 void endpoint_init(uint64_t seed)
 {
@@ -135,7 +59,7 @@ void endpoint_init(uint64_t seed)
 	session_key.k1 = arch_cycles() ^ (seed << 17);
 }
 
-static void ep_put(struct endpoint *ep)
+void ep_put(struct endpoint *ep)
 {
 	KASSERT(ep->refs > 0);
 	if (--ep->refs)
@@ -154,7 +78,7 @@ static void ep_put(struct endpoint *ep)
 }
 
 /* Frees a RECV record that is off every list (the spare, if none). */
-static void recv_free(struct endpoint *ep, struct ep_recv *r)
+void recv_free(struct endpoint *ep, struct ep_recv *r)
 {
 	if (ep->spare_recv)
 		kfree(r);
@@ -249,7 +173,7 @@ static struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
 	return call;
 }
 
-static void call_free(struct ep_call *call)
+void call_free(struct ep_call *call)
 {
 	struct endpoint *ep = call->ep;
 
@@ -309,7 +233,7 @@ static void call_cancel(struct pending_call *pc)
 }
 
 /* Fails a call that never reached a server (or whose server is gone). */
-static void call_fail(struct ep_call *call, int error)
+void call_fail(struct ep_call *call, int error)
 {
 	if (call->state == EP_QUEUED) {
 		unlink_queued(call);
@@ -466,7 +390,7 @@ static void match(struct endpoint *ep)
 
 static struct ep_facet *facet_of(struct kobject *o, bool server)
 {
-	if (o->ops != (server ? &server_ops : &client_ops))
+	if (o->ops != (server ? &endpoint_server_ops : &endpoint_client_ops))
 		return NULL;
 	return (struct ep_facet *)o;
 }
@@ -665,9 +589,9 @@ static int call_overloaded(struct thread *t, const struct capos_sqe *s)
  * the caller's memory when it comes). Errors in the order the ring gives
  * them for other objects: pointers, framing, then the endpoint's own.
  */
-static int client_route(struct kobject *o, struct thread *t,
-                        const struct capos_sqe *s,
-                        const struct capos_xfer *xfer)
+int endpoint_client_route(struct kobject *o, struct thread *t,
+                          const struct capos_sqe *s,
+                          const struct capos_xfer *xfer)
 {
 	struct endpoint *ep = ((struct ep_facet *)o)->ep;
 	struct process *p = t->proc;
@@ -769,121 +693,4 @@ refund_queue:
 free:
 	call_unalloc(ep, call);
 	return rc;
-}
-
-static int server_call(struct kobject *o, struct call *c)
-{
-	(void)o;
-	(void)c;
-	return CAPOS_E_NOT_ALLOWED; /* a server facet takes RECV/RETURN */
-}
-
-/* ---- closing ----------------------------------------------------------- */
-
-static void endpoint_close(struct endpoint *ep)
-{
-	ep->closed = true;
-	while (ep->queue)
-		call_fail(ep->queue, CAPOS_E_PEER_CLOSED);
-	while (ep->inflight) {
-		struct ep_call *call = ep->inflight;
-
-		ep->inflight = call->next;
-		if (call->state != EP_ORPHANED)
-			pending_complete(&call->pc, CAPOS_E_PEER_CLOSED, NULL,
-			                 0, 0);
-		call_free(call);
-	}
-	while (ep->receivers) {
-		struct ep_recv *r = ep->receivers;
-
-		ep->receivers = r->next;
-		pending_complete(&r->pc, CAPOS_E_PEER_CLOSED, NULL, 0, 0);
-		recv_free(ep, r);
-		ep_put(ep);
-	}
-	ep->receivers_tail = &ep->receivers;
-}
-
-static void facet_destroy(struct kobject *o)
-{
-	struct ep_facet *f = (struct ep_facet *)o;
-	struct endpoint *ep = f->ep;
-	uint64_t irq = arch_irq_save();
-
-	if (o->ops == &server_ops && --ep->servers == 0)
-		endpoint_close(ep);
-	ledger_refund_kmem(ep->charged, sizeof(*f));
-	kfree(f);
-	ep_put(ep);
-	arch_irq_restore(irq);
-}
-
-static const struct kobject_ops server_ops = {
-    .name = "Endpoint",
-    .interface_id = CAPOS_ENDPOINT_INTERFACE_ID,
-    .xfer_allow = CAPOS_XFER_ALLOW_MOVE,
-    .call = server_call,
-    .destroy = facet_destroy,
-};
-
-static const struct kobject_ops client_ops = {
-    .name = "ClientEndpoint",
-    .interface_id = CAPOS_CLIENT_ENDPOINT_INTERFACE_ID,
-    .xfer_allow = CAPOS_XFER_ALLOW_COPY | CAPOS_XFER_ALLOW_MOVE,
-    .takes_transfers = true,
-    .route = client_route,
-    .destroy = facet_destroy,
-};
-
-static struct kobject *new_facet(struct endpoint *ep, bool server)
-{
-	struct ep_facet *f = kzalloc(sizeof(*f));
-
-	if (!f)
-		return NULL;
-	f->obj =
-	    (struct kobject){.ops = server ? &server_ops : &client_ops,
-	                     .refs = 1,
-	                     .interface_id = server ? 0 : ep->interface_id};
-	f->ep = ep;
-	ep->refs++;
-	if (server)
-		ep->servers++;
-	return &f->obj;
-}
-
-int endpoint_create(struct process *owner, uint64_t interface_id,
-                    struct kobject **server, struct kobject **client)
-{
-	uint64_t size = sizeof(struct endpoint) + 2 * sizeof(struct ep_facet);
-	struct endpoint *ep;
-
-	if (ledger_charge_kmem(owner, size))
-		return CAPOS_E_QUOTA;
-	ep = kzalloc(sizeof(*ep));
-	if (!ep) {
-		ledger_refund_kmem(owner, size);
-		return CAPOS_E_QUOTA;
-	}
-	ep->refs = 1; /* dropped below, once the facets hold it */
-	ep->interface_id = interface_id;
-	ep->id = next_endpoint_id++;
-	ep->charged = owner;
-	process_get(owner);
-	ep->queue_tail = &ep->queue;
-	ep->receivers_tail = &ep->receivers;
-	*server = new_facet(ep, true);
-	*client = *server ? new_facet(ep, false) : NULL;
-	if (!*client) {
-		if (*server)
-			kobject_put(*server);
-		else
-			ledger_refund_kmem(owner, sizeof(struct ep_facet));
-		ledger_refund_kmem(owner, sizeof(struct ep_facet));
-		ep_put(ep);
-		return CAPOS_E_QUOTA;
-	}
-	ep_put(ep);
-	return 0;
 }
