@@ -123,48 +123,66 @@ _Static_assert(offsetof(struct capos_sqe, user_data) == 8, "nop_run");
 _Static_assert(offsetof(struct capos_sqe, reserved0) == 46, "nop_run");
 _Static_assert(offsetof(struct capos_sqe, reserved1) == 56, "nop_run");
 _Static_assert(sizeof(struct capos_cqe) == 32, "nop_run");
+#define SQ_BYTES_MASK (CAPOS_RING_SQ_ENTRIES * sizeof(struct capos_sqe) - 1)
+#define CQ_BYTES_MASK (CAPOS_RING_CQ_ENTRIES * sizeof(struct capos_cqe) - 1)
 
 /*
  * Completes the run of NOPs at the head of the running thread's SQ, at
- * most n of them and at least one (the caller saw a NOP there; it is not
- * looked at again, so a user rewriting the SQ meanwhile cannot stall
- * us). Each goes into a reserved CQE slot, with the ring lock held: no
- * one waits on a running thread's CQ. cq_unlock publishes the new tail.
- * Returns how many it took. The hot loop of NOP batches: every index in
- * a register, each SQE word read once, each CQE written as four words.
+ * most n of them and at least one (the caller saw a NOP there; its
+ * opcode is not looked at again, so a user rewriting the SQ meanwhile
+ * cannot stall us), into CQE slots reserved earlier; the ring lock is
+ * held (no one waits on a running thread's CQ). cq_unlock publishes
+ * the new tail. Returns how many it took.
+ *
+ * The hot loop of NOP batches: each SQE word is read once, each CQE
+ * written as four words, and a rejected NOP (a flag or reserved field
+ * set) leaves the loop's straight path. The caller has reserved n CQE
+ * slots and holds the ring lock.
  */
-static uint32_t nop_run(struct thread *t, uint32_t n)
+static inline __attribute__((always_inline)) uint32_t nop_run(struct thread *t,
+                                                              uint32_t n)
 {
 	struct capos_ring *r = t->ring;
-	uint32_t head = t->sq_head, tail = t->cq_tail, done = 0, rejected = 0;
+	const volatile uint8_t *sq = (const volatile uint8_t *)r->sq;
+	uint8_t *cq = (uint8_t *)r->cq;
+	/* Byte offsets of the next SQE and CQE, wrapped by a mask. */
+	uint64_t so = (t->sq_head & SQ_MASK) * sizeof(struct capos_sqe);
+	uint64_t co = (t->cq_tail & CQ_MASK) * sizeof(struct capos_cqe);
+	uint32_t i = 0, rejected = 0;
 
-	KASSERT(n && t->cq_reserved >= n && !t->waiting_cq);
 	do {
 		const volatile sqe_word_t *u =
-		    (const volatile sqe_word_t *)&r->sq[head & SQ_MASK];
-		sqe_word_t *c = (sqe_word_t *)&r->cq[tail & CQ_MASK];
-		uint64_t w0 = u[0], bad;
+		    (const volatile sqe_word_t *)(sq + so);
+		sqe_word_t *c = (sqe_word_t *)(cq + co);
+		uint64_t w0 = u[0];
+		uint64_t bad = (u[5] >> 48) | u[7]; /* reserved0, reserved1 */
 
-		if (done && (uint8_t)w0 != CAPOS_OP_NOP)
-			break;
-		/* flags, reserved0, reserved1: all must be zero. */
-		bad = (w0 ^ NOP_WORD0) & 0xff00;
-		bad |= (u[5] >> 48) | u[7];
+		/* Not opcode NOP with flags 0: the end of the run, or a NOP
+		 * with flags (or the first SQE, rewritten since the caller
+		 * looked: taken as the NOP it was). */
+		if (__builtin_expect((uint16_t)w0 != NOP_WORD0, 0)) {
+			if ((uint8_t)w0 != CAPOS_OP_NOP && i)
+				break;
+			bad |= w0 & 0xff00;
+		}
 		c[0] = u[1];
-		c[1] =
-		    bad ? (uint32_t)CAPOS_E_BAD_SQE : 0; /* result; flags 0 */
+		c[1] = 0; /* result 0, flags 0 */
 		c[2] = 0;
 		c[3] = 0;
-		rejected += bad != 0;
-		head++;
-		tail++;
-	} while (++done < n);
-	t->sq_head = head;
-	t->cq_tail = tail;
-	t->sqe_seq += done;
-	t->cq_reserved -= done;
-	r->hdr.sqes_rejected += rejected;
-	return done;
+		if (__builtin_expect(bad != 0, 0)) {
+			c[1] = (uint32_t)CAPOS_E_BAD_SQE;
+			rejected++;
+		}
+		so = (so + sizeof(struct capos_sqe)) & SQ_BYTES_MASK;
+		co = (co + sizeof(struct capos_cqe)) & CQ_BYTES_MASK;
+	} while (++i < n);
+	t->sq_head += i;
+	t->cq_tail += i;
+	t->sqe_seq += i;
+	t->cq_reserved -= i;
+	if (rejected)
+		r->hdr.sqes_rejected += rejected;
+	return i;
 }
 
 /* Publishes what post_own_locked posted and gives the ring lock back. */
@@ -523,87 +541,98 @@ static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
 	complete(t, s->user_data, rc, 0, 0);
 }
 
-long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
+/*
+ * The way back to user mode when something is to be done first: a kill,
+ * a reschedule, or the big lock to give back. Interrupts are off.
+ */
+static __attribute__((noinline)) void leave_slow(void)
+{
+	sched_return_to_user();
+	kernel_lock_leave();
+}
+
+/* Returns rc to user mode (interrupts off). A kill or kick that comes
+ * after this look is an interrupt taken once in user mode. */
+static inline long to_user(struct thread *t, long rc)
+{
+	if (__builtin_expect(
+	        t->killed || this_cpu()->need_resched || kernel_lock_held(), 0))
+		leave_slow();
+	return rc;
+}
+
+/*
+ * Takes the rest of a batch, `take` SQEs whose CQE slots are reserved,
+ * the ring lock held; the SQE at the head is not a NOP (or was not when
+ * the caller looked: the copy is handled whatever it holds). Only NOP
+ * runs are taken under the ring lock. Publishes sq_head.
+ */
+static __attribute__((noinline)) void take_rest(struct thread *t, uint32_t take)
 {
 	struct capos_ring *r = t->ring;
-	uint32_t sq_tail, cq_head, room, take;
-	uint64_t deadline = 0, irq;
-	bool cq_locked;
 
-	if (!r)
-		return CAPOS_E_NOT_SUPPORTED;
-	sq_tail = read_once(&r->hdr.sq_tail);
-	cq_head = read_once(&r->hdr.cq_head);
-	/* The user may not claim more SQEs than the SQ holds, nor to have
-	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
-	 * CQE the user saw was counted in it before the user could see it. */
-	if (sq_tail - t->sq_head > CAPOS_RING_SQ_ENTRIES ||
-	    __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head >
-	        CAPOS_RING_CQ_ENTRIES)
-		return CAPOS_E_RING_CORRUPT;
-	if (min_complete > CAPOS_RING_CQ_ENTRIES)
-		min_complete = CAPOS_RING_CQ_ENTRIES;
-	/* A thread this batch hands the CPU to runs in our place once we
-	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
-	if (min_complete && timeout_ns)
-		t->may_handoff = true;
-	/* Written without the ring lock: others read it only to wake this
-	 * thread from a wait it is not in while it runs. */
-	t->cq_head_seen = cq_head;
-	take = sq_tail - t->sq_head;
-	/* One interrupt-off window for the whole batch: the ring lock is
-	 * taken with interrupts off, and a lock-free batch is never
-	 * preempted half-way. */
-	irq = arch_irq_save();
-	cq_locked = false;
-	if (take) {
-		/* CQE slots for the whole batch are reserved at once: other
-		 * CPUs' completions move slots from reserved to posted, never
-		 * changing the sum. */
-		spin_lock(&t->ring_lock);
-		cq_locked = true;
-		room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
-		if (take > room) {
-			r->hdr.cq_full_stalls++;
-			take = room;
-		}
-		t->cq_reserved += take;
-	}
-	while (take) {
-		const volatile struct capos_sqe *u =
-		    &r->sq[t->sq_head & SQ_MASK];
-		struct capos_sqe sqe;
+	cq_unlock(t);
+	for (;;) {
+		struct capos_sqe sqe = r->sq[t->sq_head & SQ_MASK];
 
-		/* A run of NOPs completes under one hold of the ring lock. */
-		if (u->opcode == CAPOS_OP_NOP) {
-			if (!cq_locked) {
-				spin_lock(&t->ring_lock);
-				cq_locked = true;
-			}
-			take -= nop_run(t, take);
-			continue;
-		}
-		if (cq_locked) {
-			cq_unlock(t);
-			cq_locked = false;
-		}
-		sqe = *(const struct capos_sqe *)u;
 		t->sq_head++;
 		t->sqe_seq++;
-		take--;
 		process_sqe(t, &sqe);
+		if (!--take)
+			break;
+		/* A run of NOPs completes under one hold of the ring lock. */
+		if (r->sq[t->sq_head & SQ_MASK].opcode == CAPOS_OP_NOP) {
+			spin_lock(&t->ring_lock);
+			take -= nop_run(t, take);
+			cq_unlock(t);
+			if (!take)
+				break;
+		}
 	}
-	if (cq_locked)
-		cq_unlock(t);
 	r->hdr.sq_head = t->sq_head;
-	arch_irq_restore(irq);
+}
 
-	if (ring_posted(t) >= min_complete || timeout_ns == 0) {
-		t->may_handoff = false;
-		if (t->handoff) /* set under the big lock, this cap_enter */
-			sched_handoff_place(t);
-		return ring_posted(t);
+/*
+ * Takes up to `take` SQEs (the user's count, checked). Interrupts are
+ * off for the whole batch: the ring lock is taken with interrupts off,
+ * and a lock-free batch is never preempted half-way. A batch of NOPs
+ * never leaves this function.
+ */
+static inline void ring_take(struct thread *t, uint32_t take)
+{
+	struct capos_ring *r = t->ring;
+	uint32_t room;
+
+	/* CQE slots for the whole batch are reserved at once: other CPUs'
+	 * completions move slots from reserved to posted, never changing
+	 * the sum. */
+	spin_lock(&t->ring_lock);
+	room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
+	if (__builtin_expect(take > room, 0)) {
+		r->hdr.cq_full_stalls++;
+		take = room;
 	}
+	t->cq_reserved += take;
+	if (take && r->sq[t->sq_head & SQ_MASK].opcode == CAPOS_OP_NOP)
+		take -= nop_run(t, take);
+	if (take) {
+		take_rest(t, take);
+		return;
+	}
+	cq_unlock(t);
+	r->hdr.sq_head = t->sq_head;
+}
+
+/* Waits until min_complete CQEs are posted, the timeout passes or the
+ * thread is killed. Entered with interrupts off, which it turns on;
+ * returns like ring_enter. */
+static __attribute__((noinline)) long
+ring_wait(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
+{
+	uint64_t deadline = 0;
+	long rc;
+
+	arch_irq_enable();
 	/* Waiting is the scheduler's business. */
 	kernel_lock_ensure();
 	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
@@ -626,13 +655,58 @@ long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		if (!sched_block(deadline)) {
 			t->waiting_cq = false;
 			arch_irq_restore(s);
-			if (cq_pending(t) < min_complete)
-				return CAPOS_E_TIMED_OUT;
+			if (cq_pending(t) < min_complete) {
+				arch_irq_disable();
+				return to_user(t, CAPOS_E_TIMED_OUT);
+			}
 			break;
 		}
 		arch_irq_restore(s);
 	}
-	return cq_pending(t);
+	arch_irq_disable();
+	rc = cq_pending(t);
+	return to_user(t, rc);
+}
+
+long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
+{
+	struct thread *t = current_thread();
+	struct capos_ring *r = t->ring;
+	uint32_t sq_tail, cq_head, take;
+	long posted;
+
+	if (!r)
+		return to_user(t, CAPOS_E_NOT_SUPPORTED);
+	sq_tail = read_once(&r->hdr.sq_tail);
+	cq_head = read_once(&r->hdr.cq_head);
+	take = sq_tail - t->sq_head;
+	/* The user may not claim more SQEs than the SQ holds, nor to have
+	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
+	 * CQE the user saw was counted in it before the user could see it. */
+	if (take > CAPOS_RING_SQ_ENTRIES ||
+	    __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head >
+	        CAPOS_RING_CQ_ENTRIES)
+		return to_user(t, CAPOS_E_RING_CORRUPT);
+	if (min_complete > CAPOS_RING_CQ_ENTRIES)
+		min_complete = CAPOS_RING_CQ_ENTRIES;
+	/* A thread this batch hands the CPU to runs in our place once we
+	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
+	if (min_complete && timeout_ns)
+		t->may_handoff = true;
+	/* Written without the ring lock: others read it only to wake this
+	 * thread from a wait it is not in while it runs. */
+	t->cq_head_seen = cq_head;
+	if (take)
+		ring_take(t, take);
+	posted = ring_posted(t);
+	if (posted < (long)min_complete && timeout_ns)
+		return ring_wait(t, min_complete, timeout_ns);
+	if (t->may_handoff) {
+		t->may_handoff = false;
+		if (t->handoff) /* set under the big lock, this cap_enter */
+			sched_handoff_place(t);
+	}
+	return to_user(t, posted);
 }
 
 void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,
