@@ -128,60 +128,53 @@ _Static_assert(sizeof(struct capos_cqe) == 32, "nop_run");
 
 /*
  * Completes the run of NOPs at the head of the running thread's SQ, at
- * most n of them and at least one (the caller saw a NOP there; its
- * opcode is not looked at again, so a user rewriting the SQ meanwhile
- * cannot stall us), into CQE slots reserved earlier; the ring lock is
- * held (no one waits on a running thread's CQ). cq_unlock publishes
- * the new tail. Returns how many it took.
+ * most n of them and at least one (the caller saw a NOP there; if the
+ * user rewrote it meanwhile it completes as a rejected NOP, so a user
+ * rewriting the SQ cannot stall us). The ring lock is held (no one
+ * waits on a running thread's CQ); cq_unlock publishes the new tail.
+ * Returns how many it took.
  *
  * The hot loop of NOP batches: each SQE word is read once, each CQE
  * written as four words, and a rejected NOP (a flag or reserved field
- * set) leaves the loop's straight path. The caller has reserved n CQE
- * slots and holds the ring lock.
+ * set) leaves the loop's straight path. The caller holds the ring lock
+ * and has n free CQE slots (its reservation is its own to give back).
  */
 static inline __attribute__((always_inline)) uint32_t nop_run(struct thread *t,
                                                               uint32_t n)
 {
 	struct capos_ring *r = t->ring;
-	const volatile uint8_t *sq = (const volatile uint8_t *)r->sq;
-	uint8_t *cq = (uint8_t *)r->cq;
 	/* Byte offsets of the next SQE and CQE, wrapped by a mask. */
 	uint64_t so = (t->sq_head & SQ_MASK) * sizeof(struct capos_sqe);
 	uint64_t co = (t->cq_tail & CQ_MASK) * sizeof(struct capos_cqe);
-	uint32_t i = 0, rejected = 0;
+	uint32_t i = 0;
 
 	do {
 		const volatile sqe_word_t *u =
-		    (const volatile sqe_word_t *)(sq + so);
-		sqe_word_t *c = (sqe_word_t *)(cq + co);
-		uint64_t w0 = u[0];
-		uint64_t bad = (u[5] >> 48) | u[7]; /* reserved0, reserved1 */
+		    (const volatile sqe_word_t *)((uint8_t *)r->sq + so);
+		sqe_word_t *c = (sqe_word_t *)((uint8_t *)r->cq + co);
+		uint64_t w0 = u[0], result = 0;
 
-		/* Not opcode NOP with flags 0: the end of the run, or a NOP
-		 * with flags (or the first SQE, rewritten since the caller
-		 * looked: taken as the NOP it was). */
-		if (__builtin_expect((uint16_t)w0 != NOP_WORD0, 0)) {
+		/* Anything but opcode NOP, flags 0, reserved0 and reserved1 0:
+		 * the end of the run, or a rejected NOP (flags or reserved
+		 * fields set, or the first SQE rewritten since the caller
+		 * looked). */
+		if (__builtin_expect(
+		        ((uint16_t)w0 ^ NOP_WORD0) | (u[5] >> 48) | u[7], 0)) {
 			if ((uint8_t)w0 != CAPOS_OP_NOP && i)
 				break;
-			bad |= w0 & 0xff00;
+			result = (uint32_t)CAPOS_E_BAD_SQE; /* flags 0 */
+			r->hdr.sqes_rejected++;
 		}
 		c[0] = u[1];
-		c[1] = 0; /* result 0, flags 0 */
+		c[1] = result;
 		c[2] = 0;
 		c[3] = 0;
-		if (__builtin_expect(bad != 0, 0)) {
-			c[1] = (uint32_t)CAPOS_E_BAD_SQE;
-			rejected++;
-		}
 		so = (so + sizeof(struct capos_sqe)) & SQ_BYTES_MASK;
 		co = (co + sizeof(struct capos_cqe)) & CQ_BYTES_MASK;
 	} while (++i < n);
 	t->sq_head += i;
 	t->cq_tail += i;
 	t->sqe_seq += i;
-	t->cq_reserved -= i;
-	if (rejected)
-		r->hdr.sqes_rejected += rejected;
 	return i;
 }
 
@@ -544,11 +537,13 @@ static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
 /*
  * The way back to user mode when something is to be done first: a kill,
  * a reschedule, or the big lock to give back. Interrupts are off.
+ * Returns rc.
  */
-static __attribute__((noinline)) void leave_slow(void)
+static __attribute__((noinline)) long leave_slow(long rc)
 {
 	sched_return_to_user();
 	kernel_lock_leave();
+	return rc;
 }
 
 /* Returns rc to user mode (interrupts off). A kill or kick that comes
@@ -557,7 +552,7 @@ static inline long to_user(struct thread *t, long rc)
 {
 	if (__builtin_expect(
 	        t->killed || this_cpu()->need_resched || kernel_lock_held(), 0))
-		leave_slow();
+		return leave_slow(rc);
 	return rc;
 }
 
@@ -582,8 +577,12 @@ static __attribute__((noinline)) void take_rest(struct thread *t, uint32_t take)
 			break;
 		/* A run of NOPs completes under one hold of the ring lock. */
 		if (r->sq[t->sq_head & SQ_MASK].opcode == CAPOS_OP_NOP) {
+			uint32_t n;
+
 			spin_lock(&t->ring_lock);
-			take -= nop_run(t, take);
+			n = nop_run(t, take);
+			t->cq_reserved -= n;
+			take -= n;
 			cq_unlock(t);
 			if (!take)
 				break;
@@ -603,19 +602,20 @@ static inline void ring_take(struct thread *t, uint32_t take)
 	struct capos_ring *r = t->ring;
 	uint32_t room;
 
-	/* CQE slots for the whole batch are reserved at once: other CPUs'
-	 * completions move slots from reserved to posted, never changing
-	 * the sum. */
+	/* Room for the whole batch is counted at once, and what the NOP
+	 * run at its head does not complete under this hold of the lock is
+	 * reserved: other CPUs' completions move slots from reserved to
+	 * posted, never changing the sum. */
 	spin_lock(&t->ring_lock);
 	room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
 	if (__builtin_expect(take > room, 0)) {
 		r->hdr.cq_full_stalls++;
 		take = room;
 	}
-	t->cq_reserved += take;
 	if (take && r->sq[t->sq_head & SQ_MASK].opcode == CAPOS_OP_NOP)
 		take -= nop_run(t, take);
 	if (take) {
+		t->cq_reserved += take;
 		take_rest(t, take);
 		return;
 	}
@@ -668,34 +668,21 @@ ring_wait(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	return to_user(t, rc);
 }
 
-long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
+/* The cap_enter that has SQEs to take or may wait (ring_enter has
+ * checked the indices and noted cq_head). */
+static __attribute__((noinline)) long ring_batch(struct thread *t,
+                                                 uint32_t take,
+                                                 uint64_t min_complete,
+                                                 uint64_t timeout_ns)
 {
-	struct thread *t = current_thread();
-	struct capos_ring *r = t->ring;
-	uint32_t sq_tail, cq_head, take;
 	long posted;
 
-	if (!r)
-		return to_user(t, CAPOS_E_NOT_SUPPORTED);
-	sq_tail = read_once(&r->hdr.sq_tail);
-	cq_head = read_once(&r->hdr.cq_head);
-	take = sq_tail - t->sq_head;
-	/* The user may not claim more SQEs than the SQ holds, nor to have
-	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
-	 * CQE the user saw was counted in it before the user could see it. */
-	if (take > CAPOS_RING_SQ_ENTRIES ||
-	    __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head >
-	        CAPOS_RING_CQ_ENTRIES)
-		return to_user(t, CAPOS_E_RING_CORRUPT);
 	if (min_complete > CAPOS_RING_CQ_ENTRIES)
 		min_complete = CAPOS_RING_CQ_ENTRIES;
 	/* A thread this batch hands the CPU to runs in our place once we
 	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
 	if (min_complete && timeout_ns)
 		t->may_handoff = true;
-	/* Written without the ring lock: others read it only to wake this
-	 * thread from a wait it is not in while it runs. */
-	t->cq_head_seen = cq_head;
 	if (take)
 		ring_take(t, take);
 	posted = ring_posted(t);
@@ -707,6 +694,31 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 			sched_handoff_place(t);
 	}
 	return to_user(t, posted);
+}
+
+long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
+{
+	struct thread *t = current_thread();
+	struct capos_ring *r = t->ring;
+	uint32_t take, cq_head, posted;
+
+	if (!r)
+		return to_user(t, CAPOS_E_NOT_SUPPORTED);
+	take = read_once(&r->hdr.sq_tail) - t->sq_head;
+	cq_head = read_once(&r->hdr.cq_head);
+	posted = __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head;
+	/* The user may not claim more SQEs than the SQ holds, nor to have
+	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
+	 * CQE the user saw was counted in it before the user could see it. */
+	if (take > CAPOS_RING_SQ_ENTRIES || posted > CAPOS_RING_CQ_ENTRIES)
+		return to_user(t, CAPOS_E_RING_CORRUPT);
+	/* Written without the ring lock: others read it only to wake this
+	 * thread from a wait it is not in while it runs. */
+	t->cq_head_seen = cq_head;
+	/* Nothing to take, nothing to wait for, no hand-off left over. */
+	if (!take && (posted >= min_complete || !timeout_ns) && !t->may_handoff)
+		return to_user(t, posted);
+	return ring_batch(t, take, min_complete, timeout_ns);
 }
 
 void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,
