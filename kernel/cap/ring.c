@@ -1,6 +1,7 @@
 /*
- * ring.c - cap_enter: consume the calling thread's SQEs, post CQEs, and
- * wait for completions.
+ * ring.c - cap_enter's SQEs (the system call itself, its NOP runs and
+ * its wait are ring_enter.c): check and carry out each SQE, post CQEs,
+ * complete calls that finish later.
  *
  * The ring page is shared with user code that may be hostile, so the
  * kernel reads each user-written index once, checks it against its own
@@ -36,17 +37,11 @@
 #include <kernel/ring.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
+#include "ring_private.h"
 
-#define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
 /* Params and results up to this size are copied through the kernel
  * stack (16 KiB; the deepest call path uses well under half of it). */
 #define SMALL_MESSAGE 256
-#define CQ_MASK       (CAPOS_RING_CQ_ENTRIES - 1)
-
-static uint32_t read_once(const volatile uint32_t *p)
-{
-	return *p;
-}
 
 void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user)
 {
@@ -57,20 +52,6 @@ void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user)
 	t->ring_user = user;
 	t->sq_head = t->cq_tail = t->cq_reserved = 0;
 	t->ring_lock = (struct spinlock)SPINLOCK_INIT("ring");
-}
-
-/* CQEs the user has not consumed yet, by the last cq_head we read.
- * Under the ring lock, or the big lock with the thread not running. */
-static uint32_t cq_pending(const struct thread *t)
-{
-	return t->cq_tail - t->cq_head_seen;
-}
-
-/* The same, for the running thread without the lock: others may post
- * meanwhile, so it is a lower bound (what cap_enter returns). */
-static uint32_t ring_posted(const struct thread *t)
-{
-	return __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - t->cq_head_seen;
 }
 
 /* Posts one CQE into a slot reserved earlier, counting the ones that
@@ -108,82 +89,6 @@ static void post_cqe(struct thread *t, const struct capos_cqe *cqe,
 static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 {
 	post_cqe(t, cqe, false);
-}
-
-/*
- * An SQE as eight words, for nop_run: the opcode and flags are the low
- * 16 bits of word 0, user_data is word 1, reserved0 the top 16 bits of
- * word 5, reserved1 word 7 (asserted below). may_alias: the ring holds
- * struct capos_sqe.
- */
-typedef uint64_t __attribute__((may_alias)) sqe_word_t;
-#define NOP_WORD0 ((uint64_t)CAPOS_OP_NOP) /* opcode NOP, flags 0 */
-_Static_assert(offsetof(struct capos_sqe, flags) == 1, "nop_run");
-_Static_assert(offsetof(struct capos_sqe, user_data) == 8, "nop_run");
-_Static_assert(offsetof(struct capos_sqe, reserved0) == 46, "nop_run");
-_Static_assert(offsetof(struct capos_sqe, reserved1) == 56, "nop_run");
-_Static_assert(sizeof(struct capos_cqe) == 32, "nop_run");
-#define SQ_BYTES_MASK (CAPOS_RING_SQ_ENTRIES * sizeof(struct capos_sqe) - 1)
-#define CQ_BYTES_MASK (CAPOS_RING_CQ_ENTRIES * sizeof(struct capos_cqe) - 1)
-
-/*
- * Completes the run of NOPs at the head of the running thread's SQ, at
- * most n of them and at least one (the caller saw a NOP there; if the
- * user rewrote it meanwhile it completes as a rejected NOP, so a user
- * rewriting the SQ cannot stall us). The ring lock is held (no one
- * waits on a running thread's CQ); cq_unlock publishes the new tail.
- * Returns how many it took.
- *
- * The hot loop of NOP batches: each SQE word is read once, each CQE
- * written as four words, and a rejected NOP (a flag or reserved field
- * set) leaves the loop's straight path. The caller holds the ring lock
- * and has n free CQE slots (its reservation is its own to give back).
- */
-static inline __attribute__((always_inline)) uint32_t nop_run(struct thread *t,
-                                                              uint32_t n)
-{
-	struct capos_ring *r = t->ring;
-	/* Byte offsets of the next SQE and CQE, wrapped by a mask. */
-	uint64_t so = (t->sq_head & SQ_MASK) * sizeof(struct capos_sqe);
-	uint64_t co = (t->cq_tail & CQ_MASK) * sizeof(struct capos_cqe);
-	uint32_t i = 0;
-
-	do {
-		const volatile sqe_word_t *u =
-		    (const volatile sqe_word_t *)((uint8_t *)r->sq + so);
-		sqe_word_t *c = (sqe_word_t *)((uint8_t *)r->cq + co);
-		uint64_t w0 = u[0], result = 0;
-
-		/* Anything but opcode NOP, flags 0, reserved0 and reserved1 0:
-		 * the end of the run, or a rejected NOP (flags or reserved
-		 * fields set, or the first SQE rewritten since the caller
-		 * looked). */
-		if (__builtin_expect(
-		        ((uint16_t)w0 ^ NOP_WORD0) | (u[5] >> 48) | u[7], 0)) {
-			if ((uint8_t)w0 != CAPOS_OP_NOP && i)
-				break;
-			result = (uint32_t)CAPOS_E_BAD_SQE; /* flags 0 */
-			r->hdr.sqes_rejected++;
-		}
-		c[0] = u[1];
-		c[1] = result;
-		c[2] = 0;
-		c[3] = 0;
-		so = (so + sizeof(struct capos_sqe)) & SQ_BYTES_MASK;
-		co = (co + sizeof(struct capos_cqe)) & CQ_BYTES_MASK;
-	} while (++i < n);
-	t->sq_head += i;
-	t->cq_tail += i;
-	t->sqe_seq += i;
-	return i;
-}
-
-/* Publishes what post_own_locked posted and gives the ring lock back. */
-static void cq_unlock(struct thread *t)
-{
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	t->ring->hdr.cq_tail = t->cq_tail;
-	spin_unlock(&t->ring_lock);
 }
 
 static void complete(struct thread *t, uint64_t user_data, int result,
@@ -535,34 +440,12 @@ static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
 }
 
 /*
- * The way back to user mode when something is to be done first: a kill,
- * a reschedule, or the big lock to give back. Interrupts are off.
- * Returns rc.
- */
-static __attribute__((noinline)) long leave_slow(long rc)
-{
-	sched_return_to_user();
-	kernel_lock_leave();
-	return rc;
-}
-
-/* Returns rc to user mode (interrupts off). A kill or kick that comes
- * after this look is an interrupt taken once in user mode. */
-static inline long to_user(struct thread *t, long rc)
-{
-	if (__builtin_expect(
-	        t->killed || this_cpu()->need_resched || kernel_lock_held(), 0))
-		return leave_slow(rc);
-	return rc;
-}
-
-/*
  * Takes the rest of a batch, `take` SQEs whose CQE slots are reserved,
  * the ring lock held; the SQE at the head is not a NOP (or was not when
  * the caller looked: the copy is handled whatever it holds). Only NOP
  * runs are taken under the ring lock. Publishes sq_head.
  */
-static __attribute__((noinline)) void take_rest(struct thread *t, uint32_t take)
+void ring_take_rest(struct thread *t, uint32_t take)
 {
 	struct capos_ring *r = t->ring;
 
@@ -589,136 +472,6 @@ static __attribute__((noinline)) void take_rest(struct thread *t, uint32_t take)
 		}
 	}
 	r->hdr.sq_head = t->sq_head;
-}
-
-/*
- * Takes up to `take` SQEs (the user's count, checked). Interrupts are
- * off for the whole batch: the ring lock is taken with interrupts off,
- * and a lock-free batch is never preempted half-way. A batch of NOPs
- * never leaves this function.
- */
-static inline void ring_take(struct thread *t, uint32_t take)
-{
-	struct capos_ring *r = t->ring;
-	uint32_t room;
-
-	/* Room for the whole batch is counted at once, and what the NOP
-	 * run at its head does not complete under this hold of the lock is
-	 * reserved: other CPUs' completions move slots from reserved to
-	 * posted, never changing the sum. */
-	spin_lock(&t->ring_lock);
-	room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
-	if (__builtin_expect(take > room, 0)) {
-		r->hdr.cq_full_stalls++;
-		take = room;
-	}
-	if (take && r->sq[t->sq_head & SQ_MASK].opcode == CAPOS_OP_NOP)
-		take -= nop_run(t, take);
-	if (take) {
-		t->cq_reserved += take;
-		take_rest(t, take);
-		return;
-	}
-	cq_unlock(t);
-	r->hdr.sq_head = t->sq_head;
-}
-
-/* Waits until min_complete CQEs are posted, the timeout passes or the
- * thread is killed. Entered with interrupts off, which it turns on;
- * returns like ring_enter. */
-static __attribute__((noinline)) long
-ring_wait(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
-{
-	uint64_t deadline = 0;
-	long rc;
-
-	arch_irq_enable();
-	/* Waiting is the scheduler's business. */
-	kernel_lock_ensure();
-	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
-		uint64_t now = time_now_ns();
-
-		deadline = timeout_ns > UINT64_MAX - now ? 0 : now + timeout_ns;
-	}
-	for (;;) {
-		uint64_t s = arch_irq_save();
-
-		if (cq_pending(t) >= min_complete || t->killed) {
-			t->may_handoff = false;
-			if (t->handoff)
-				sched_handoff_place(t);
-			arch_irq_restore(s);
-			break;
-		}
-		t->wait_min = (uint32_t)min_complete;
-		t->waiting_cq = true;
-		if (!sched_block(deadline)) {
-			t->waiting_cq = false;
-			arch_irq_restore(s);
-			if (cq_pending(t) < min_complete) {
-				arch_irq_disable();
-				return to_user(t, CAPOS_E_TIMED_OUT);
-			}
-			break;
-		}
-		arch_irq_restore(s);
-	}
-	arch_irq_disable();
-	rc = cq_pending(t);
-	return to_user(t, rc);
-}
-
-/* The cap_enter that has SQEs to take or may wait (ring_enter has
- * checked the indices and noted cq_head). */
-static __attribute__((noinline)) long ring_batch(struct thread *t,
-                                                 uint32_t take,
-                                                 uint64_t min_complete,
-                                                 uint64_t timeout_ns)
-{
-	long posted;
-
-	if (min_complete > CAPOS_RING_CQ_ENTRIES)
-		min_complete = CAPOS_RING_CQ_ENTRIES;
-	/* A thread this batch hands the CPU to runs in our place once we
-	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
-	if (min_complete && timeout_ns)
-		t->may_handoff = true;
-	if (take)
-		ring_take(t, take);
-	posted = ring_posted(t);
-	if (posted < (long)min_complete && timeout_ns)
-		return ring_wait(t, min_complete, timeout_ns);
-	if (t->may_handoff) {
-		t->may_handoff = false;
-		if (t->handoff) /* set under the big lock, this cap_enter */
-			sched_handoff_place(t);
-	}
-	return to_user(t, posted);
-}
-
-long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
-{
-	struct thread *t = current_thread();
-	struct capos_ring *r = t->ring;
-	uint32_t take, cq_head, posted;
-
-	if (!r)
-		return to_user(t, CAPOS_E_NOT_SUPPORTED);
-	take = read_once(&r->hdr.sq_tail) - t->sq_head;
-	cq_head = read_once(&r->hdr.cq_head);
-	posted = __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head;
-	/* The user may not claim more SQEs than the SQ holds, nor to have
-	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
-	 * CQE the user saw was counted in it before the user could see it. */
-	if (take > CAPOS_RING_SQ_ENTRIES || posted > CAPOS_RING_CQ_ENTRIES)
-		return to_user(t, CAPOS_E_RING_CORRUPT);
-	/* Written without the ring lock: others read it only to wake this
-	 * thread from a wait it is not in while it runs. */
-	t->cq_head_seen = cq_head;
-	/* Nothing to take, nothing to wait for, no hand-off left over. */
-	if (!take && (posted >= min_complete || !timeout_ns) && !t->may_handoff)
-		return to_user(t, posted);
-	return ring_batch(t, take, min_complete, timeout_ns);
 }
 
 void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,

@@ -36,7 +36,7 @@ syscall_entry:
 	jc	1f
 	test	%rax, %rax
 	jnz	2f
-	call	ring_enter		/* (rdi, rsi): kernel/cap/ring.c */
+	call	ring_enter		/* (rdi, rsi): kernel/cap/ring_enter.c */
 3:	popq	%rbp
 	popq	%r11
 	popq	%rcx

@@ -1,7 +1,7 @@
 /*
  * syscall.c - the system calls besides cap_enter, called from
  * syscall_entry (entry.S), which calls cap_enter (ring_enter in
- * kernel/cap/ring.c) itself.
+ * kernel/cap/ring_enter.c) itself.
  *
  * Exactly two numbers mean anything; every other number returns
  * CAPOS_E_BAD_SYSCALL and changes nothing. entry.S saves no trap frame:

@@ -1,5 +1,6 @@
 /*
- * ring.h - the kernel side of a thread's ring (kernel/cap/ring.c).
+ * ring.h - the kernel side of a thread's ring (kernel/cap/ring.c,
+ * ring_enter.c).
  */
 #ifndef CAPOS_KERNEL_RING_H
 #define CAPOS_KERNEL_RING_H
