@@ -2,8 +2,10 @@
  * syscall.h - the kernel's two system calls (ABI, docs/abi.md).
  *
  * The `syscall` instruction: number in rax, arguments in rdi and rsi,
- * result in rax; rcx and r11 are clobbered. Any other number returns
- * CAPOS_E_BAD_SYSCALL.
+ * result in rax. rbx, rbp, rsp and r12-r15 are preserved (System V
+ * callee-saved); rcx and r11 come back with the return address and
+ * rflags; rdi, rsi, rdx and r8-r10 come back zero. Any other number
+ * returns CAPOS_E_BAD_SYSCALL.
  */
 #ifndef CAPOS_SYSCALL_H
 #define CAPOS_SYSCALL_H

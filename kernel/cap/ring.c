@@ -1,6 +1,7 @@
 /*
- * ring.c - cap_enter: consume the calling thread's SQEs, post CQEs, and
- * wait for completions.
+ * ring.c - cap_enter's SQEs (the system call itself, its NOP runs and
+ * its wait are ring_enter.c): check and carry out each SQE, post CQEs,
+ * complete calls that finish later.
  *
  * The ring page is shared with user code that may be hostile, so the
  * kernel reads each user-written index once, checks it against its own
@@ -36,17 +37,11 @@
 #include <kernel/ring.h>
 #include <kernel/thread.h>
 #include <kernel/uaccess.h>
+#include "ring_private.h"
 
-#define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
 /* Params and results up to this size are copied through the kernel
  * stack (16 KiB; the deepest call path uses well under half of it). */
 #define SMALL_MESSAGE 256
-#define CQ_MASK       (CAPOS_RING_CQ_ENTRIES - 1)
-
-static uint32_t read_once(const volatile uint32_t *p)
-{
-	return *p;
-}
 
 void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user)
 {
@@ -57,20 +52,6 @@ void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user)
 	t->ring_user = user;
 	t->sq_head = t->cq_tail = t->cq_reserved = 0;
 	t->ring_lock = (struct spinlock)SPINLOCK_INIT("ring");
-}
-
-/* CQEs the user has not consumed yet, by the last cq_head we read.
- * Under the ring lock, or the big lock with the thread not running. */
-static uint32_t cq_pending(const struct thread *t)
-{
-	return t->cq_tail - t->cq_head_seen;
-}
-
-/* The same, for the running thread without the lock: others may post
- * meanwhile, so it is a lower bound (what cap_enter returns). */
-static uint32_t ring_posted(const struct thread *t)
-{
-	return __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - t->cq_head_seen;
 }
 
 /* Posts one CQE into a slot reserved earlier, counting the ones that
@@ -108,71 +89,6 @@ static void post_cqe(struct thread *t, const struct capos_cqe *cqe,
 static void post_reserved(struct thread *t, const struct capos_cqe *cqe)
 {
 	post_cqe(t, cqe, false);
-}
-
-/*
- * An SQE as eight words, for nop_run: the opcode and flags are the low
- * 16 bits of word 0, user_data is word 1, reserved0 the top 16 bits of
- * word 5, reserved1 word 7 (asserted below). may_alias: the ring holds
- * struct capos_sqe.
- */
-typedef uint64_t __attribute__((may_alias)) sqe_word_t;
-#define NOP_WORD0 ((uint64_t)CAPOS_OP_NOP) /* opcode NOP, flags 0 */
-_Static_assert(offsetof(struct capos_sqe, flags) == 1, "nop_run");
-_Static_assert(offsetof(struct capos_sqe, user_data) == 8, "nop_run");
-_Static_assert(offsetof(struct capos_sqe, reserved0) == 46, "nop_run");
-_Static_assert(offsetof(struct capos_sqe, reserved1) == 56, "nop_run");
-_Static_assert(sizeof(struct capos_cqe) == 32, "nop_run");
-
-/*
- * Completes the run of NOPs at the head of the running thread's SQ, at
- * most n of them and at least one (the caller saw a NOP there; it is not
- * looked at again, so a user rewriting the SQ meanwhile cannot stall
- * us). Each goes into a reserved CQE slot, with the ring lock held: no
- * one waits on a running thread's CQ. cq_unlock publishes the new tail.
- * Returns how many it took. The hot loop of NOP batches: every index in
- * a register, each SQE word read once, each CQE written as four words.
- */
-static uint32_t nop_run(struct thread *t, uint32_t n)
-{
-	struct capos_ring *r = t->ring;
-	uint32_t head = t->sq_head, tail = t->cq_tail, done = 0, rejected = 0;
-
-	KASSERT(n && t->cq_reserved >= n && !t->waiting_cq);
-	do {
-		const volatile sqe_word_t *u =
-		    (const volatile sqe_word_t *)&r->sq[head & SQ_MASK];
-		sqe_word_t *c = (sqe_word_t *)&r->cq[tail & CQ_MASK];
-		uint64_t w0 = u[0], bad;
-
-		if (done && (uint8_t)w0 != CAPOS_OP_NOP)
-			break;
-		/* flags, reserved0, reserved1: all must be zero. */
-		bad = (w0 ^ NOP_WORD0) & 0xff00;
-		bad |= (u[5] >> 48) | u[7];
-		c[0] = u[1];
-		c[1] =
-		    bad ? (uint32_t)CAPOS_E_BAD_SQE : 0; /* result; flags 0 */
-		c[2] = 0;
-		c[3] = 0;
-		rejected += bad != 0;
-		head++;
-		tail++;
-	} while (++done < n);
-	t->sq_head = head;
-	t->cq_tail = tail;
-	t->sqe_seq += done;
-	t->cq_reserved -= done;
-	r->hdr.sqes_rejected += rejected;
-	return done;
-}
-
-/* Publishes what post_own_locked posted and gives the ring lock back. */
-static void cq_unlock(struct thread *t)
-{
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	t->ring->hdr.cq_tail = t->cq_tail;
-	spin_unlock(&t->ring_lock);
 }
 
 static void complete(struct thread *t, uint64_t user_data, int result,
@@ -531,116 +447,39 @@ static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
 	complete(t, s->user_data, rc, 0, 0);
 }
 
-long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
+/*
+ * Takes the rest of a batch, `take` SQEs whose CQE slots are reserved,
+ * the ring lock held; the SQE at the head is not a NOP (or was not when
+ * the caller looked: the copy is handled whatever it holds). Only NOP
+ * runs are taken under the ring lock. Publishes sq_head.
+ */
+void ring_take_rest(struct thread *t, uint32_t take)
 {
 	struct capos_ring *r = t->ring;
-	uint32_t sq_tail, cq_head, room, take;
-	uint64_t deadline = 0, irq;
-	bool cq_locked;
 
-	if (!r)
-		return CAPOS_E_NOT_SUPPORTED;
-	sq_tail = read_once(&r->hdr.sq_tail);
-	cq_head = read_once(&r->hdr.cq_head);
-	/* The user may not claim more SQEs than the SQ holds, nor to have
-	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
-	 * CQE the user saw was counted in it before the user could see it. */
-	if (sq_tail - t->sq_head > CAPOS_RING_SQ_ENTRIES ||
-	    __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head >
-	        CAPOS_RING_CQ_ENTRIES)
-		return CAPOS_E_RING_CORRUPT;
-	if (min_complete > CAPOS_RING_CQ_ENTRIES)
-		min_complete = CAPOS_RING_CQ_ENTRIES;
-	/* A thread this batch hands the CPU to runs in our place once we
-	 * wait (sched.c, the hand-off); it is placed as usual if we do not. */
-	if (min_complete && timeout_ns)
-		t->may_handoff = true;
-	/* Written without the ring lock: others read it only to wake this
-	 * thread from a wait it is not in while it runs. */
-	t->cq_head_seen = cq_head;
-	take = sq_tail - t->sq_head;
-	/* One interrupt-off window for the whole batch: the ring lock is
-	 * taken with interrupts off, and a lock-free batch is never
-	 * preempted half-way. */
-	irq = arch_irq_save();
-	cq_locked = false;
-	if (take) {
-		/* CQE slots for the whole batch are reserved at once: other
-		 * CPUs' completions move slots from reserved to posted, never
-		 * changing the sum. */
-		spin_lock(&t->ring_lock);
-		cq_locked = true;
-		room = CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved;
-		if (take > room) {
-			r->hdr.cq_full_stalls++;
-			take = room;
-		}
-		t->cq_reserved += take;
-	}
-	while (take) {
-		const volatile struct capos_sqe *u =
-		    &r->sq[t->sq_head & SQ_MASK];
-		struct capos_sqe sqe;
+	cq_unlock(t);
+	for (;;) {
+		struct capos_sqe sqe = r->sq[t->sq_head & SQ_MASK];
 
-		/* A run of NOPs completes under one hold of the ring lock. */
-		if (u->opcode == CAPOS_OP_NOP) {
-			if (!cq_locked) {
-				spin_lock(&t->ring_lock);
-				cq_locked = true;
-			}
-			take -= nop_run(t, take);
-			continue;
-		}
-		if (cq_locked) {
-			cq_unlock(t);
-			cq_locked = false;
-		}
-		sqe = *(const struct capos_sqe *)u;
 		t->sq_head++;
 		t->sqe_seq++;
-		take--;
 		process_sqe(t, &sqe);
+		if (!--take)
+			break;
+		/* A run of NOPs completes under one hold of the ring lock. */
+		if (r->sq[t->sq_head & SQ_MASK].opcode == CAPOS_OP_NOP) {
+			uint32_t n;
+
+			spin_lock(&t->ring_lock);
+			n = nop_run(t, take);
+			t->cq_reserved -= n;
+			take -= n;
+			cq_unlock(t);
+			if (!take)
+				break;
+		}
 	}
-	if (cq_locked)
-		cq_unlock(t);
 	r->hdr.sq_head = t->sq_head;
-	arch_irq_restore(irq);
-
-	if (ring_posted(t) >= min_complete || timeout_ns == 0) {
-		t->may_handoff = false;
-		if (t->handoff) /* set under the big lock, this cap_enter */
-			sched_handoff_place(t);
-		return ring_posted(t);
-	}
-	/* Waiting is the scheduler's business. */
-	kernel_lock_ensure();
-	if (timeout_ns != CAPOS_TIMEOUT_NONE) {
-		uint64_t now = time_now_ns();
-
-		deadline = timeout_ns > UINT64_MAX - now ? 0 : now + timeout_ns;
-	}
-	for (;;) {
-		uint64_t s = arch_irq_save();
-
-		if (cq_pending(t) >= min_complete || t->killed) {
-			t->may_handoff = false;
-			if (t->handoff)
-				sched_handoff_place(t);
-			arch_irq_restore(s);
-			break;
-		}
-		t->wait_min = (uint32_t)min_complete;
-		t->waiting_cq = true;
-		if (!sched_block(deadline)) {
-			t->waiting_cq = false;
-			arch_irq_restore(s);
-			if (cq_pending(t) < min_complete)
-				return CAPOS_E_TIMED_OUT;
-			break;
-		}
-		arch_irq_restore(s);
-	}
-	return cq_pending(t);
 }
 
 void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,

@@ -156,6 +156,98 @@ static void full_cq(void)
 	report("full CQ: every completion arrives once, in order", in_order, 0);
 }
 
+/*
+ * One batch of 16 across the end of the SQ and of the CQ: runs of NOPs
+ * with rejected NOPs inside them (a flag, reserved fields), and other
+ * SQEs between runs (an unknown opcode, a CALL with a null CapId, a
+ * RELEASE of a CapId never granted, which takes the big lock). Every
+ * CQE comes back in order with its own result and clean fields, and
+ * each rejected SQE is counted once.
+ */
+static void mixed_batch(void)
+{
+	struct capos_ring_header *h = &rt_ring->hdr;
+	static const struct capos_sqe kinds[16] = {
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP, .flags = 1},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP, .reserved1 = 1},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = 99},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_CALL, .cap = CAPOS_CAP_NULL},
+	    {.opcode = CAPOS_OP_NOP, .reserved0 = 1},
+	    {.opcode = CAPOS_OP_RELEASE, .cap = CAPOS_CAPID_MAKE(4000, 7)},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP},
+	    {.opcode = CAPOS_OP_NOP},
+	};
+	static const int want[16] = {
+	    0,
+	    0,
+	    CAPOS_E_BAD_SQE,
+	    0,
+	    CAPOS_E_BAD_SQE,
+	    0,
+	    CAPOS_E_BAD_SQE,
+	    0,
+	    0,
+	    CAPOS_E_BAD_CAP,
+	    CAPOS_E_BAD_SQE,
+	    CAPOS_E_BAD_CAP,
+	    0,
+	    0,
+	    0,
+	    0,
+	};
+	uint64_t rejected = h->sqes_rejected;
+	bool in_order = true;
+	long rc;
+
+	/* Single NOPs until the batch starts 5 before the SQ's end and in
+	 * the CQ's second half, so both ends fall inside it (or the CQ's at
+	 * its very end). The CQ moves with the SQ: every 16 NOPs its index
+	 * is the one before or that plus 16, so this ends. */
+	while ((h->sq_tail & (CAPOS_RING_SQ_ENTRIES - 1)) != 11 ||
+	       (h->cq_tail & (CAPOS_RING_CQ_ENTRIES - 1)) < 16) {
+		struct capos_sqe *s =
+		    &rt_ring->sq[h->sq_tail & (CAPOS_RING_SQ_ENTRIES - 1)];
+
+		*s = kinds[0];
+		h->sq_tail++;
+		capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
+		h->cq_head = h->cq_tail;
+	}
+	for (uint32_t i = 0; i < 16; i++) {
+		struct capos_sqe *s =
+		    &rt_ring->sq[h->sq_tail & (CAPOS_RING_SQ_ENTRIES - 1)];
+
+		*s = kinds[i];
+		s->user_data = 0x2000 + i;
+		h->sq_tail++;
+	}
+	rc = capos_cap_enter(16, CAPOS_TIMEOUT_NONE);
+	for (uint32_t i = 0; i < 16 && h->cq_head != h->cq_tail; i++) {
+		struct capos_cqe *c =
+		    &rt_ring->cq[h->cq_head & (CAPOS_RING_CQ_ENTRIES - 1)];
+
+		if (c->user_data != 0x2000 + i || c->result != want[i] ||
+		    c->flags || c->call_id || c->caps || c->reserved0 ||
+		    c->needed || c->reserved1)
+			in_order = false;
+		h->cq_head++;
+	}
+	report("mixed batch across the ring's ends: 16 CQEs", rc == 16, rc);
+	report("mixed batch: each CQE in order, with its own result", in_order,
+	       0);
+	report("mixed batch: each rejected SQE counted once",
+	       h->sqes_rejected - rejected == 6,
+	       (long)(h->sqes_rejected - rejected));
+}
+
 int main(void)
 {
 	capos_cap_t timer;
@@ -190,7 +282,7 @@ int main(void)
 	expect("reserved field 1 set", s, CAPOS_E_BAD_SQE);
 	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .cap = 5};
 	expect("NOP ignores its cap", s, 0);
-	/* NOPs take their own path (ring.c nop_run), reading SQE words. */
+	/* NOPs take their own path (nop_run), reading SQE words. */
 	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .flags = 0x80};
 	expect("NOP with a flag bit", s, CAPOS_E_BAD_SQE);
 	s = (struct capos_sqe){.opcode = CAPOS_OP_NOP, .reserved0 = 0x100};
@@ -290,6 +382,7 @@ int main(void)
 	       capos_syscall_raw(7, 0, 0) == CAPOS_E_BAD_SYSCALL, 0);
 	ring_checks();
 	full_cq();
+	mixed_batch();
 	/* Release, then the same CapId is stale. */
 	report("release now", rt_release_now(timer) == 0, 0);
 	expect("released CapId is stale", call(timer, 0), CAPOS_E_BAD_CAP);

@@ -22,19 +22,20 @@ int rt_fs_foreign;
 
 uint64_t rt_submit_on(struct rt_thread *t, const struct capos_sqe *sqe)
 {
-	struct capos_ring_header *h = &t->ring->hdr;
-	uint32_t tail = h->sq_tail;
+	struct capos_ring *r = t->ring;
+	uint32_t tail = r->hdr.sq_tail;
+	uint64_t user_data = sqe->user_data;
 	struct capos_sqe *slot;
 
-	if (tail - __atomic_load_n(&h->sq_head, __ATOMIC_ACQUIRE) >=
+	if (tail - __atomic_load_n(&r->hdr.sq_head, __ATOMIC_ACQUIRE) >=
 	    CAPOS_RING_SQ_ENTRIES)
 		return 0;
-	slot = &t->ring->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
+	slot = &r->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
 	*slot = *sqe;
-	if (!slot->user_data)
-		slot->user_data = t->next_user_data++;
-	__atomic_store_n(&h->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	return slot->user_data;
+	if (!user_data)
+		slot->user_data = user_data = t->next_user_data++;
+	__atomic_store_n(&r->hdr.sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return user_data;
 }
 
 uint64_t rt_submit(const struct capos_sqe *sqe)
@@ -80,23 +81,37 @@ static bool take_held(struct rt_thread *t, uint64_t user_data,
 	return false;
 }
 
-/* The usual wait: nothing held, and the CQE at the head is the one
- * asked for. Takes it straight from the ring; returns false otherwise. */
-static bool take_head(struct rt_thread *t, uint64_t user_data,
-                      struct capos_cqe *out)
+/*
+ * Reads posted CQEs up to the one for user_data, which goes straight to
+ * *out (returns true); the others it passes go to t's held table. The
+ * ones after it stay in the CQ for the next reader.
+ */
+static bool drain_until(struct rt_thread *t, uint64_t user_data,
+                        struct capos_cqe *out)
 {
 	struct capos_ring_header *h = &t->ring->hdr;
 	uint32_t head = h->cq_head;
-	const struct capos_cqe *c;
+	uint32_t tail = __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE);
+	bool found = false;
 
-	if (t->nheld || head == __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE))
-		return false;
-	c = &t->ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
-	if (c->user_data != user_data)
-		return false;
-	*out = *c;
-	__atomic_store_n(&h->cq_head, head + 1, __ATOMIC_RELEASE);
-	return true;
+	while (head != tail) {
+		const struct capos_cqe *c =
+		    &t->ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+
+		if (c->user_data == user_data) {
+			*out = *c;
+			head++;
+			found = true;
+			break;
+		}
+		if (t->nheld >= RT_HELD_MAX)
+			break;
+		if (c->user_data != RT_USER_DATA_DISCARD)
+			t->held[t->nheld++] = *c;
+		head++;
+	}
+	__atomic_store_n(&h->cq_head, head, __ATOMIC_RELEASE);
+	return found;
 }
 
 int rt_wait_on(struct rt_thread *t, uint64_t user_data, struct capos_cqe *cqe)
@@ -104,10 +119,11 @@ int rt_wait_on(struct rt_thread *t, uint64_t user_data, struct capos_cqe *cqe)
 	for (;;) {
 		long rc;
 
-		if (take_head(t, user_data, cqe))
+		/* Held ones came first: one read earlier while waiting for
+		 * another completion. */
+		if (t->nheld && take_held(t, user_data, cqe))
 			return 0;
-		drain(t);
-		if (take_held(t, user_data, cqe))
+		if (drain_until(t, user_data, cqe))
 			return 0;
 		rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
 		if (rc < 0)

@@ -10,7 +10,9 @@ _start:
 	call	rt_start
 	ud2
 
-/* long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns) */
+/* long capos_cap_enter(uint64_t min_complete, uint64_t timeout_ns)
+ * The kernel keeps the System V callee-saved registers and zeroes the
+ * other argument registers (docs/abi.md), as a C callee may. */
 	.text
 	.global capos_cap_enter
 capos_cap_enter:

@@ -8,45 +8,53 @@
 #define CPU_KERNEL_RSP	8
 #define CPU_USER_RSP	16
 
-#include "frame.inc"
-
 	.text
 
 /*
  * syscall: rip in rcx, rflags in r11, interrupts masked by SFMASK.
- * Builds a struct trap_frame on the thread's kernel stack (vector 256
- * marks a system call) so the rest of the kernel sees one frame shape.
- * The big kernel lock is taken inside only if the call needs it
- * (kernel/biglock.h); it is given back after interrupts are off again
- * on the way out.
+ * Saves only what the C code below does not: the user's rsp, rip,
+ * rflags and rbp (rbp is zeroed so kernel backtraces end here; C keeps
+ * rbx and r12-r15 itself). The ABI (docs/abi.md) lets a system call
+ * clobber the other System V caller-saved registers; they are zeroed
+ * on the way out so no kernel value reaches user mode. Interrupts stay
+ * off (SFMASK) into the C side, which turns them on only to wait or for
+ * long work, and returns with them off and without the big lock.
  */
 	.global syscall_entry
 syscall_entry:
 	swapgs
 	mov	%rsp, %gs:CPU_USER_RSP
 	mov	%gs:CPU_KERNEL_RSP, %rsp
-	pushq	$(GDT_UDATA | 3)
 	pushq	%gs:CPU_USER_RSP
-	pushq	%r11
-	pushq	$(GDT_UCODE | 3)
-	pushq	%rcx
-	pushq	$0
-	pushq	$256
-	push_gprs
+	pushq	%rcx		/* user rip */
+	pushq	%r11		/* user rflags */
+	pushq	%rbp
 	xor	%ebp, %ebp
-	mov	%rsp, %rdi
-	sti
-	call	syscall_dispatch
-	cli
-	call	kernel_lock_leave
-	pop_gprs
-	add	$16, %rsp
-	popq	%rcx		/* user rip */
-	add	$8, %rsp
-	popq	%r11		/* user rflags */
-	popq	%rsp		/* user rsp; the ss slot is left behind */
+	/* sysret faults in ring 0 on a non-canonical rip: only a syscall
+	 * in the last two bytes below the hole gets one. */
+	bt	$47, %rcx
+	jc	1f
+	test	%rax, %rax
+	jnz	2f
+	call	ring_enter		/* (rdi, rsi): kernel/cap/ring_enter.c */
+3:	popq	%rbp
+	popq	%r11
+	popq	%rcx
+	popq	%rsp		/* user rsp */
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
 	swapgs
 	sysretq
+2:	mov	%rax, %rdx
+	call	syscall_other		/* (rdi, rsi, nr): syscall.c */
+	jmp	3b
+1:	sti
+	call	syscall_bad_rip		/* does not return */
+	ud2
 
 /*
  * void arch_context_switch(uint64_t *save_rsp, uint64_t new_rsp)

@@ -1,38 +1,45 @@
 /*
- * syscall.c - the two system calls, from the frame entry.S built.
+ * syscall.c - the system calls besides cap_enter, called from
+ * syscall_entry (entry.S), which calls cap_enter (ring_enter in
+ * kernel/cap/ring_enter.c) itself.
  *
  * Exactly two numbers mean anything; every other number returns
- * CAPOS_E_BAD_SYSCALL and changes nothing.
+ * CAPOS_E_BAD_SYSCALL and changes nothing. entry.S saves no trap frame:
+ * the arguments come in as C arguments, the result goes back in rax.
+ * Like ring_enter, these are entered with interrupts off and return
+ * with them off and without the big lock, ready for sysret.
  */
 #include <capos/errors.h>
 #include <capos/syscall.h>
+#include <kernel/arch.h>
 #include <kernel/biglock.h>
+#include <kernel/printk.h>
 #include <kernel/proc.h>
-#include <kernel/ring.h>
 #include <kernel/thread.h>
-#include "trap.h"
 
-void syscall_dispatch(struct trap_frame *tf);
+long syscall_other(uint64_t a0, uint64_t a1, uint64_t nr);
+__attribute__((noreturn)) void syscall_bad_rip(void);
 
-void syscall_dispatch(struct trap_frame *tf)
+long syscall_other(uint64_t a0, uint64_t a1, uint64_t nr)
 {
-	struct thread *t = current_thread();
-
-	switch (tf->rax) {
-	case CAPOS_SYS_CAP_ENTER:
-		tf->rax = (uint64_t)ring_enter(t, tf->rdi, tf->rsi);
-		break;
-	case CAPOS_SYS_EXIT:
+	(void)a1;
+	if (nr == CAPOS_SYS_EXIT) {
+		arch_irq_enable();
 		kernel_lock_ensure();
-		process_exit((int64_t)tf->rdi);
-	default:
-		tf->rax = (uint64_t)(int64_t)CAPOS_E_BAD_SYSCALL;
-		break;
-	}
-	/* sysret would fault in ring 0 on a non-canonical return address. */
-	if (tf->rip >= USER_SPACE_END) {
-		kernel_lock_ensure();
-		process_kill(t->proc, EXIT_FAULT, -1);
+		process_exit((int64_t)a0);
 	}
 	sched_return_to_user();
+	kernel_lock_leave();
+	return CAPOS_E_BAD_SYSCALL;
+}
+
+/* sysret would fault in ring 0 on the non-canonical return address of a
+ * syscall at the very top of the user half: that process ends. Entered
+ * with interrupts on. */
+void syscall_bad_rip(void)
+{
+	kernel_lock_ensure();
+	process_kill(current_thread()->proc, EXIT_FAULT, -1);
+	sched_return_to_user();
+	panic("syscall: a killed thread returned to user mode");
 }

@@ -1,5 +1,6 @@
 /*
- * ring.h - the kernel side of a thread's ring (kernel/cap/ring.c).
+ * ring.h - the kernel side of a thread's ring (kernel/cap/ring.c,
+ * ring_enter.c).
  */
 #ifndef CAPOS_KERNEL_RING_H
 #define CAPOS_KERNEL_RING_H
@@ -13,8 +14,13 @@ struct thread;
  * user address `user` in t's process. */
 void ring_init(struct thread *t, struct capos_ring *kview, uint64_t user);
 
-/* The cap_enter system call for thread t. */
-long ring_enter(struct thread *t, uint64_t min_complete, uint64_t timeout_ns);
+/*
+ * The cap_enter system call for the running thread, called by the
+ * syscall entry with interrupts off. Returns with interrupts off and
+ * without the big lock, a kill or reschedule seen to: ready for the
+ * return to user mode.
+ */
+long ring_enter(uint64_t min_complete, uint64_t timeout_ns);
 
 /* Cancels every call of t still pending (t is going away). */
 void ring_cancel_pending(struct thread *t);
