@@ -360,10 +360,11 @@ bool as_span_get(const struct addr_space *as, uint64_t va, uint32_t len,
 	                  sp->page);
 }
 
-void as_span_write_pages(const struct as_span *sp, uint32_t off,
-                         const void *src, uint32_t n)
+/* Copies n bytes between buf and offset off of the span, page by page
+ * through the direct map: into the span if to_span, else out of it. */
+static void span_copy(const struct as_span *sp, uint32_t off, uint8_t *buf,
+                      uint32_t n, bool to_span)
 {
-	const uint8_t *s = src;
 	uint64_t first = PAGE_ROUND_DOWN(sp->va);
 
 	KASSERT(off <= sp->len && n <= sp->len - off);
@@ -371,42 +372,33 @@ void as_span_write_pages(const struct as_span *sp, uint32_t off,
 		uint64_t va = sp->va + off;
 		uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
 		uint32_t chunk = PAGE_SIZE - in;
+		uint8_t *page;
 
 		if (chunk > n)
 			chunk = n;
-		memcpy((uint8_t *)phys_to_virt(
+		page = (uint8_t *)phys_to_virt(
 		           sp->page[(va - first) / PAGE_SIZE]) +
-		           in,
-		       s, chunk);
+		       in;
+		if (to_span)
+			memcpy(page, buf, chunk);
+		else
+			memcpy(buf, page, chunk);
 		off += chunk;
-		s += chunk;
+		buf += chunk;
 		n -= chunk;
 	}
+}
+
+void as_span_write_pages(const struct as_span *sp, uint32_t off,
+                         const void *src, uint32_t n)
+{
+	span_copy(sp, off, (uint8_t *)src, n, true);
 }
 
 void as_span_read_pages(const struct as_span *sp, uint32_t off, void *dst,
                         uint32_t n)
 {
-	uint8_t *d = dst;
-	uint64_t first = PAGE_ROUND_DOWN(sp->va);
-
-	KASSERT(off <= sp->len && n <= sp->len - off);
-	while (n) {
-		uint64_t va = sp->va + off;
-		uint32_t in = (uint32_t)(va & (PAGE_SIZE - 1));
-		uint32_t chunk = PAGE_SIZE - in;
-
-		if (chunk > n)
-			chunk = n;
-		memcpy(d,
-		       (const uint8_t *)phys_to_virt(
-		           sp->page[(va - first) / PAGE_SIZE]) +
-		           in,
-		       chunk);
-		off += chunk;
-		d += chunk;
-		n -= chunk;
-	}
+	span_copy(sp, off, dst, n, false);
 }
 
 /* The CPU's loaded root is kept in its per-CPU data too, so a
