@@ -385,9 +385,10 @@ void kernel_idle(void)
 	if (ep.calls) /* the endpoint tests check where their calls went */
 		kprintf("[kernel] endpoint calls: %lu (fast %lu, queued %lu, "
 		        "with caps %lu, params on the heap %lu, spans walked "
-		        "again %lu)\n",
+		        "again %lu, direct %lu, direct replies %lu)\n",
 		        ep.calls, ep.fast, ep.queued, ep.with_caps,
-		        ep.heap_params, ep.spans_walked);
+		        ep.heap_params, ep.spans_walked, ep.direct,
+		        ep.direct_replies);
 	heap_get_stats(&h);
 	kprintf("[kernel] no process left: heap %lu -> %lu bytes in %lu -> "
 	        "%lu blocks, frames free %lu -> %lu\n",

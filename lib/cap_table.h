@@ -156,6 +156,23 @@ int cap_table_lookup_copy(const struct cap_table *t, capos_cap_t id,
                           struct cap_slot *copy);
 
 /*
+ * The kind of the slot id's index names, read once without the writers'
+ * lock and without looking at its state or generation: a hint for a
+ * fast path's screen, which may be stale or name another cap by the time
+ * it is used (a lookup decides). `none` if the index is out of range.
+ */
+static inline uint32_t cap_table_kind_hint(const struct cap_table *t,
+                                           capos_cap_t id, uint32_t none)
+{
+	uint32_t idx = CAPOS_CAPID_INDEX(id);
+
+	/* capacity and slots never change after cap_table_init. */
+	if (idx >= t->capacity)
+		return none;
+	return __atomic_load_n(&t->slots[idx].kind, __ATOMIC_RELAXED);
+}
+
+/*
  * Releases a live slot: bumps its generation (retiring it after 0xFFFF)
  * and frees it. Returns 0 and sets *object (if not NULL) to the object the
  * caller must now drop, or CAPOS_E_BAD_CAP as for lookup.

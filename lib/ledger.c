@@ -11,28 +11,6 @@ void ledger_init(struct ledger *l, const uint64_t limits[LEDGER_COUNT])
 	}
 }
 
-bool ledger_account_fits(const struct ledger_account *a, uint64_t n)
-{
-	/* used never exceeds limit, so the subtraction cannot wrap. */
-	return a->used <= a->limit && n <= a->limit - a->used;
-}
-
-int ledger_account_charge(struct ledger_account *a, uint64_t n)
-{
-	if (!ledger_account_fits(a, n))
-		return -1;
-	a->used += n;
-	return 0;
-}
-
-int ledger_account_refund(struct ledger_account *a, uint64_t n)
-{
-	if (n > a->used)
-		return -1;
-	a->used -= n;
-	return 0;
-}
-
 int ledger_carve(struct ledger *parent, struct ledger *child,
                  const uint64_t limits[LEDGER_COUNT])
 {

@@ -37,15 +37,33 @@ struct ledger {
 /* A ledger with these limits and nothing used. */
 void ledger_init(struct ledger *l, const uint64_t limits[LEDGER_COUNT]);
 
-/* Returns true if n more of the account still fit its limit. */
-bool ledger_account_fits(const struct ledger_account *a, uint64_t n);
+/* Returns true if n more of the account still fit its limit. (Inline:
+ * the endpoint round trip charges and refunds on every call.) */
+static inline bool ledger_account_fits(const struct ledger_account *a,
+                                       uint64_t n)
+{
+	/* used never exceeds limit, so the subtraction cannot wrap. */
+	return a->used <= a->limit && n <= a->limit - a->used;
+}
 
 /* Charges n: returns 0, or -1 (nothing charged) if it does not fit. */
-int ledger_account_charge(struct ledger_account *a, uint64_t n);
+static inline int ledger_account_charge(struct ledger_account *a, uint64_t n)
+{
+	if (!ledger_account_fits(a, n))
+		return -1;
+	a->used += n;
+	return 0;
+}
 
 /* Gives n back. Returns 0, or -1 (nothing changes) if fewer are used:
  * a refund that was never charged is a kernel bug the caller asserts. */
-int ledger_account_refund(struct ledger_account *a, uint64_t n);
+static inline int ledger_account_refund(struct ledger_account *a, uint64_t n)
+{
+	if (n > a->used)
+		return -1;
+	a->used -= n;
+	return 0;
+}
 
 static inline int ledger_charge(struct ledger *l, enum ledger_resource r,
                                 uint64_t n)

@@ -16,7 +16,11 @@
  * them at the same time; the first SQE that needs more takes the lock
  * (kernel_lock_ensure), and it is kept until the return to user mode.
  * The CQ is shared with whoever completes this thread's calls later, so
- * every CQ change is made under the thread's ring_lock.
+ * every CQ change is made under the thread's ring_lock - but one: a
+ * thread posts its own completions without the big lock, everyone else
+ * with it, so the holder of the big lock may change the CQ of a thread
+ * that is not running, or its own, without the ring lock (the endpoint's
+ * direct path, pending_complete_direct).
  */
 #include <stddef.h>
 #include <string.h>
@@ -482,20 +486,6 @@ void ring_take_rest(struct thread *t, uint32_t take)
 	r->hdr.sq_head = t->sq_head;
 }
 
-void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,
-                  uint64_t result_addr, uint32_t result_cap,
-                  void (*cancel)(struct pending_call *pc))
-{
-	pc->thread = t;
-	pc->user_data = user_data;
-	pc->result_addr = result_addr;
-	pc->result_cap = result_cap;
-	pc->needed = 0;
-	pc->cancel = cancel;
-	pc->next = t->pending;
-	t->pending = pc;
-}
-
 void call_make_pending(struct call *c, struct pending_call *pc,
                        void (*cancel)(struct pending_call *pc))
 {
@@ -583,15 +573,16 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 }
 
 /*
- * pending_complete_handoff's post: post_cqe for a success with nothing to
- * copy, the CQE written straight into its slot rather than built and
- * copied (two of these are on every endpoint round trip).
+ * Posts a success with nothing to copy into pc's reserved slot, the CQE
+ * written straight into it rather than built and copied (two of these
+ * are on every endpoint round trip), and unlinks pc. Interrupts are off.
+ * Returns true if the post woke pc's thread from its wait (waiting_cq
+ * cleared: the caller wakes or runs it).
  */
-void pending_complete_handoff(struct pending_call *pc, int result,
-                              uint32_t flags, uint32_t call_id, uint16_t caps)
+static bool post_success(struct pending_call *pc, int result, uint32_t flags,
+                         uint32_t call_id, uint16_t caps)
 {
 	struct thread *t = pc->thread;
-	uint64_t s = arch_irq_save();
 	bool wake;
 
 	KASSERT(result >= 0);
@@ -613,11 +604,61 @@ void pending_complete_handoff(struct pending_call *pc, int result,
 	if (wake)
 		t->waiting_cq = false;
 	spin_unlock(&t->ring_lock);
-	if (wake) {
+	return wake;
+}
+
+void pending_complete_handoff(struct pending_call *pc, int result,
+                              uint32_t flags, uint32_t call_id, uint16_t caps)
+{
+	uint64_t s = arch_irq_save();
+
+	if (post_success(pc, result, flags, call_id, caps)) {
 		KASSERT(kernel_lock_held());
-		sched_wake_handoff(t);
+		sched_wake_handoff(pc->thread);
 	}
 	arch_irq_restore(s);
+}
+
+bool ring_wakes_on_one(const struct thread *t)
+{
+	return t->state == THREAD_BLOCKED && t->waiting_cq && !t->killed &&
+	       !t->deadline_ns && cq_pending(t) + 1 >= t->wait_min;
+}
+
+_Static_assert(offsetof(struct capos_cqe, result) == 8 &&
+                   offsetof(struct capos_cqe, flags) == 12 &&
+                   offsetof(struct capos_cqe, call_id) == 16 &&
+                   offsetof(struct capos_cqe, caps) == 20,
+               "pending_complete_direct writes a CQE as words");
+
+/*
+ * post_success for the direct path, which knows more: t waits for this
+ * one CQE (ring_wakes_on_one), so the wait is simply over, and pc is
+ * usually the head of t's pending list (the SQE it waits on was its
+ * last). The CQE goes in as four words. Without the ring lock: t does
+ * not run, and everyone else who posts to its CQ holds the big lock,
+ * as we do (the header comment).
+ */
+void pending_complete_direct(struct pending_call *pc, int result,
+                             uint32_t call_id)
+{
+	struct thread *t = pc->thread;
+	sqe_word_t *c;
+
+	if (t->pending == pc)
+		t->pending = pc->next;
+	else
+		unlink_pending(pc);
+	KASSERT(kernel_lock_held() && t->cq_reserved > 0 && t->waiting_cq);
+	t->cq_reserved--;
+	c = (sqe_word_t *)&t->ring->cq[t->cq_tail & CQ_MASK];
+	c[0] = pc->user_data;
+	c[1] = (uint32_t)result; /* flags 0 */
+	c[2] = call_id;          /* caps 0 */
+	c[3] = 0;
+	__atomic_store_n(&t->cq_tail, t->cq_tail + 1, __ATOMIC_RELEASE);
+	t->ring->hdr.cq_tail = t->cq_tail;
+	t->waiting_cq = false;
 }
 
 void ring_cancel_pending(struct thread *t)

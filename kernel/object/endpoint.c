@@ -43,11 +43,11 @@
 #include <kernel/uaccess.h>
 #include "endpoint_impl.h"
 
-static struct endpoint_stats stats;
+struct endpoint_stats ep_stats;
 
 void endpoint_get_stats(struct endpoint_stats *st)
 {
-	*st = stats;
+	*st = ep_stats;
 }
 
 static struct siphash_key session_key;
@@ -77,23 +77,10 @@ void ep_put(struct endpoint *ep)
 	kfree(ep);
 }
 
-/* Frees a RECV record that is off every list (the spare, if none). */
-void recv_free(struct endpoint *ep, struct ep_recv *r)
-{
-	if (ep->spare_recv)
-		kfree(r);
-	else
-		ep->spare_recv = r;
-}
-
-static void session_ref(struct endpoint *ep, uint64_t session, uint8_t out[16])
+void session_ref_hash(struct endpoint *ep, uint64_t session, uint8_t out[16])
 {
 	uint64_t in[3] = {session, ep->id, 0}, h0, h1;
 
-	if (ep->ref_cached && ep->ref_session == session) {
-		memcpy(out, ep->ref, 16);
-		return;
-	}
 	h0 = siphash24(&session_key, in, sizeof(in));
 	in[2] = 1;
 	h1 = siphash24(&session_key, in, sizeof(in));
@@ -132,7 +119,7 @@ static void call_abort_transfer(struct ep_call *call)
 
 /* Gives back a record call_alloc gave (kept for reuse if there is
  * room), and its params block. */
-static void call_unalloc(struct endpoint *ep, struct ep_call *call)
+void call_unalloc(struct endpoint *ep, struct ep_call *call)
 {
 	if (call->params != call->inline_params)
 		kfree(call->params);
@@ -151,7 +138,7 @@ static void call_unalloc(struct endpoint *ep, struct ep_call *call)
 
 /* A record for a call with len bytes of params (a kept one if there
  * is one), or NULL. Only params is set. */
-static struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
+struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
 {
 	struct ep_call *call = ep->spare_calls;
 
@@ -202,7 +189,7 @@ static void unlink_queued(struct ep_call *call)
 	KASSERT(!"queued call not on its queue");
 }
 
-static void unlink_inflight(struct ep_call *call)
+void unlink_inflight(struct ep_call *call)
 {
 	for (struct ep_call **pp = &call->ep->inflight; *pp;
 	     pp = &(*pp)->next) {
@@ -215,7 +202,7 @@ static void unlink_inflight(struct ep_call *call)
 }
 
 /* The caller's thread is going away (ring_cancel_pending). */
-static void call_cancel(struct pending_call *pc)
+void call_cancel(struct pending_call *pc)
 {
 	struct ep_call *call = (struct ep_call *)pc;
 
@@ -246,7 +233,7 @@ void call_fail(struct ep_call *call, int error)
 
 /* ---- RECV -------------------------------------------------------------- */
 
-static void recv_cancel(struct pending_call *pc)
+void recv_cancel(struct pending_call *pc)
 {
 	struct ep_recv *r = (struct ep_recv *)pc;
 	struct endpoint *ep = r->ep;
@@ -299,13 +286,13 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 	 * server's memory changed since (then its buffer is walked again,
 	 * and fails if it went). */
 	if (recv->gen != server->as.gen) {
-		stats.spans_walked++;
+		ep_stats.spans_walked++;
 		if (!as_span_get(&server->as, r->result_addr, need, true,
 		                 &fresh))
 			return CAPOS_E_BAD_POINTER;
 		sp = &fresh;
 	} else if (!ncaps && call->params == call->inline_params) {
-		stats.fast++;
+		ep_stats.fast++;
 	}
 	if (ncaps) {
 		if (xfer_prepare_receive(call->tx, &server->caps) != 0)
@@ -314,16 +301,7 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 		hold_copies(call->tx, false);
 		ids[ncaps] = 0; /* the padding, if any */
 	}
-	/* The header is filled in place (the session reference since the
-	 * CALL), right before the inline params. */
-	h = &call->hdr;
-	h->call_id = call->call_id = ++call->ep->next_call_id;
-	h->method = call->method;
-	h->caps = (uint16_t)ncaps;
-	h->interface_id = call->ep->interface_id;
-	h->params_len = call->params_len;
-	h->reserved0 = 0;
-	h->reserved1 = 0;
+	h = call_header(call, ncaps);
 	/* Straight into the server's buffer: header, CapIds, params. */
 	if (!ncaps && call->params == call->inline_params) {
 		as_span_write(sp, 0, h, need); /* one write */
@@ -395,27 +373,13 @@ static struct ep_facet *facet_of(struct kobject *o, bool server)
 	return (struct ep_facet *)o;
 }
 
-int endpoint_recv(struct thread *t, const struct capos_sqe *s)
+int recv_prepare(struct endpoint *ep, struct thread *t,
+                 const struct capos_sqe *s, struct ep_recv **out)
 {
-	struct kobject *o;
-	struct ep_facet *f;
-	struct ep_recv *r;
-	int rc = process_cap_lookup(t->proc, s->cap, &o);
+	struct ep_recv *r = ep->spare_recv;
 
-	if (rc)
-		return rc;
-	f = facet_of(o, true);
-	if (!f)
-		return CAPOS_E_NOT_ALLOWED;
-	if (s->params_len || s->params_addr || s->xfer_count || s->xfer_addr ||
-	    s->call_id || s->method)
-		return CAPOS_E_BAD_SQE;
-	if (s->result_len > CAPOS_MSG_MAX + 4096)
-		return CAPOS_E_TOO_LARGE;
-	_Static_assert(CAPOS_MSG_MAX + 4096 <= AS_SPAN_MAX, "RECV span");
-	r = f->ep->spare_recv;
 	if (r) {
-		f->ep->spare_recv = NULL; /* every field is set below */
+		ep->spare_recv = NULL; /* every field is set by recv_arm */
 	} else if (!(r = kmalloc(sizeof(*r)))) {
 		return CAPOS_E_QUOTA;
 	} else {
@@ -429,25 +393,42 @@ int endpoint_recv(struct thread *t, const struct capos_sqe *s)
 		                        s->result_addr, s->result_len, true,
 		                        &r->span)) {
 			r->gen = 0;
-			recv_free(f->ep, r);
+			recv_free(ep, r);
 			return CAPOS_E_BAD_POINTER;
 		}
 		r->gen = t->proc->as.gen;
 	}
-	r->next = NULL;
-	r->ep = f->ep;
-	f->ep->refs++;
-	pending_init(&r->pc, t, s->user_data, s->result_addr, s->result_len,
-	             recv_cancel);
-	*f->ep->receivers_tail = r;
-	f->ep->receivers_tail = &r->next;
+	*out = r;
+	return 0;
+}
+
+int endpoint_recv(struct thread *t, const struct capos_sqe *s)
+{
+	struct kobject *o;
+	struct ep_facet *f;
+	struct ep_recv *r;
+	int rc = process_cap_lookup(t->proc, s->cap, &o);
+
+	if (rc)
+		return rc;
+	f = facet_of(o, true);
+	if (!f)
+		return CAPOS_E_NOT_ALLOWED;
+	if (!recv_sqe_ok(s))
+		return CAPOS_E_BAD_SQE;
+	if (s->result_len > EP_RECV_MAX)
+		return CAPOS_E_TOO_LARGE;
+	rc = recv_prepare(f->ep, t, s, &r);
+	if (rc)
+		return rc;
+	recv_arm(f->ep, r, t, s);
 	match(f->ep);
 	return CALL_PENDING;
 }
 
 /* ---- RETURN ------------------------------------------------------------ */
 
-static struct ep_call *find_inflight(struct endpoint *ep, uint32_t id)
+struct ep_call *find_inflight(struct endpoint *ep, uint32_t id)
 {
 	for (struct ep_call *c = ep->inflight; c; c = c->next) {
 		if (c->call_id == id)
@@ -484,7 +465,7 @@ static int answer(struct ep_call *call, struct thread *server,
 	/* The span resolved at the CALL, unless the caller's memory
 	 * changed since. */
 	if (call->result_gen != caller->as.gen) {
-		stats.spans_walked++;
+		ep_stats.spans_walked++;
 		if (!as_span_get(&caller->as, call->pc.result_addr, need, true,
 		                 &fresh)) {
 			pending_complete(&call->pc, CAPOS_E_BAD_POINTER, NULL,
@@ -556,6 +537,36 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
 
 /* ---- CALL on a client facet -------------------------------------------- */
 
+int call_resolve(struct ep_call *call, struct thread *t,
+                 const struct capos_sqe *s, uint32_t len)
+{
+	struct process *p = t->proc;
+
+	/* Resolved now and kept for the answer; a kept record usually
+	 * holds it already (gens name the address space: as.h). */
+	if (call->result_gen != p->as.gen ||
+	    call->result_span.va != s->result_addr ||
+	    call->result_span.len != s->result_len) {
+		if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
+		                        s->result_len, true,
+		                        &call->result_span)) {
+			call->result_gen = 0;
+			return CAPOS_E_BAD_POINTER;
+		}
+		call->result_gen = p->as.gen;
+	}
+	if (!s->params_len) {
+		memcpy(call->params, call_empty_message, len);
+		return 0;
+	}
+	if (as_read_user_cached(&p->as, &t->ucache, s->params_addr, len,
+	                        call->params))
+		return CAPOS_E_BAD_POINTER;
+	if (!call_message_framing_ok(call->params, len))
+		return CAPOS_E_BAD_MESSAGE;
+	return 0;
+}
+
 /* Answers the CALL at once with an `overloaded` CapException (built on
  * the stack: it is short), through the same completion as an answer. */
 static int call_overloaded(struct thread *t, const struct capos_sqe *s)
@@ -609,30 +620,9 @@ int endpoint_client_route(struct kobject *o, struct thread *t,
 	call = call_alloc(ep, len); /* each field is set below */
 	if (!call)
 		return CAPOS_E_QUOTA;
-	/* Resolved now and kept for the answer; a kept record usually
-	 * holds it already (gens name the address space: as.h). */
-	if (call->result_gen != p->as.gen ||
-	    call->result_span.va != s->result_addr ||
-	    call->result_span.len != s->result_len) {
-		if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
-		                        s->result_len, true,
-		                        &call->result_span)) {
-			call->result_gen = 0;
-			rc = CAPOS_E_BAD_POINTER;
-			goto free;
-		}
-		call->result_gen = p->as.gen;
-	}
-	if (!s->params_len) {
-		memcpy(call->params, call_empty_message, len);
-	} else if (as_read_user_cached(&p->as, &t->ucache, s->params_addr, len,
-	                               call->params)) {
-		rc = CAPOS_E_BAD_POINTER;
+	rc = call_resolve(call, t, s, len);
+	if (rc)
 		goto free;
-	} else if (!call_message_framing_ok(call->params, len)) {
-		rc = CAPOS_E_BAD_MESSAGE;
-		goto free;
-	}
 	if (ep->closed) {
 		rc = CAPOS_E_PEER_CLOSED;
 		goto free;
@@ -666,22 +656,11 @@ int endpoint_client_route(struct kobject *o, struct thread *t,
 		}
 		hold_copies(call->tx, true);
 	}
-	call->next = NULL;
-	call->call_id = 0;
-	call->ep = ep;
-	ep->refs++;
-	call->caller = p;
-	process_get(p);
-	call->kmem = size;
-	call->method = s->method;
-	call->params_len = len;
-	session_ref(ep, p->session, call->hdr.session);
-	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
-	             call_cancel);
-	stats.calls++;
-	stats.queued += !ep->receivers;
-	stats.with_caps += s->xfer_count != 0;
-	stats.heap_params += call->params != call->inline_params;
+	call_fill(call, ep, t, s, len, size);
+	ep_stats.calls++;
+	ep_stats.queued += !ep->receivers;
+	ep_stats.with_caps += s->xfer_count != 0;
+	ep_stats.heap_params += call->params != call->inline_params;
 	call->state = EP_QUEUED;
 	*ep->queue_tail = call;
 	ep->queue_tail = &call->next;

@@ -7,12 +7,15 @@
 #ifndef CAPOS_ENDPOINT_IMPL_H
 #define CAPOS_ENDPOINT_IMPL_H
 
+#include <string.h>
 #include <capos/endpoint.h>
 #include <capos/ring.h>
 #include <kernel/as.h>
 #include <kernel/call.h>
 #include <kernel/endpoint.h>
 #include <kernel/kobject.h>
+#include <kernel/mm.h>
+#include <kernel/proc.h>
 #include <kernel/thread.h>
 
 #define EP_QUEUE_MAX 64 /* queued calls per endpoint */
@@ -93,17 +96,123 @@ struct ep_recv {
 };
 
 extern const struct kobject_ops endpoint_server_ops, endpoint_client_ops;
+extern struct endpoint_stats ep_stats;
+
+/* The biggest RECV buffer: a message and its CapIds. */
+#define EP_RECV_MAX (CAPOS_MSG_MAX + 4096)
+_Static_assert(EP_RECV_MAX <= AS_SPAN_MAX, "RECV span");
+
+/* Returns true if a RECV SQE leaves the fields a RECV does not take
+ * clear. */
+static inline bool recv_sqe_ok(const struct capos_sqe *s)
+{
+	return !(s->params_len | s->params_addr | s->xfer_count | s->xfer_addr |
+	         s->call_id | s->method);
+}
 
 /* Drops a reference; the last frees the endpoint and its spare records. */
 void ep_put(struct endpoint *ep);
 /* Frees a RECV record that is off every list (kept as the spare if
  * there is none). */
-void recv_free(struct endpoint *ep, struct ep_recv *r);
+static inline void recv_free(struct endpoint *ep, struct ep_recv *r)
+{
+	if (ep->spare_recv)
+		kfree(r);
+	else
+		ep->spare_recv = r;
+}
 /* Frees a call that is off every list, with whatever it still holds. */
 void call_free(struct ep_call *call);
 /* Completes a queued call with error and frees it, its moves rolled
  * back. */
 void call_fail(struct ep_call *call, int error);
+/* The pending-call cancels: the caller's or the server's thread dies
+ * with its CALL or RECV pending. */
+void call_cancel(struct pending_call *pc);
+void recv_cancel(struct pending_call *pc);
+/* A record for a call with len bytes of params (a kept one if there is
+ * one), or NULL; only params is set. call_unalloc gives it back. */
+struct ep_call *call_alloc(struct endpoint *ep, uint32_t len);
+void call_unalloc(struct endpoint *ep, struct ep_call *call);
+/* Resolves the result span of the CALL s into call and reads its len
+ * bytes of params (the empty message if none). Returns 0,
+ * CAPOS_E_BAD_POINTER or CAPOS_E_BAD_MESSAGE (the record holds nothing
+ * to give back). */
+int call_resolve(struct ep_call *call, struct thread *t,
+                 const struct capos_sqe *s, uint32_t len);
+/* The session reference of `session` on ep, computed and cached. */
+void session_ref_hash(struct endpoint *ep, uint64_t session, uint8_t out[16]);
+
+/* The session reference of `session` on ep: callers of one session call
+ * in runs, and the hash is a tenth of a round trip. */
+static inline void session_ref(struct endpoint *ep, uint64_t session,
+                               uint8_t out[16])
+{
+	if (ep->ref_cached && ep->ref_session == session)
+		memcpy(out, ep->ref, 16);
+	else
+		session_ref_hash(ep, session, out);
+}
+
+/* Makes call thread t's pending CALL s on ep (params of len bytes, kmem
+ * bytes charged): references, session reference, pending record. */
+static inline void call_fill(struct ep_call *call, struct endpoint *ep,
+                             struct thread *t, const struct capos_sqe *s,
+                             uint32_t len, uint64_t kmem)
+{
+	struct process *p = t->proc;
+
+	call->next = NULL;
+	call->call_id = 0;
+	call->ep = ep;
+	ep->refs++;
+	call->caller = p;
+	process_get(p);
+	call->kmem = kmem;
+	call->method = s->method;
+	call->params_len = len;
+	session_ref(ep, p->session, call->hdr.session);
+	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
+	             call_cancel);
+}
+
+/* Fills in the header a RECV gets for call, in place (the session
+ * reference is there since the CALL, right before the inline params),
+ * and gives the call its id. Returns the header. */
+static inline struct capos_recv_header *call_header(struct ep_call *call,
+                                                    uint32_t ncaps)
+{
+	struct capos_recv_header *h = &call->hdr;
+
+	h->call_id = call->call_id = ++call->ep->next_call_id;
+	h->method = call->method;
+	h->caps = (uint16_t)ncaps;
+	h->interface_id = call->ep->interface_id;
+	h->params_len = call->params_len;
+	h->reserved0 = 0;
+	h->reserved1 = 0;
+	return h;
+}
+/* The call in flight on ep with that id, or NULL; and its unlinking. */
+struct ep_call *find_inflight(struct endpoint *ep, uint32_t id);
+void unlink_inflight(struct ep_call *call);
+/* A RECV record for thread t's RECV s with its buffer resolved: returns
+ * 0 (*out set) or CAPOS_E_QUOTA or CAPOS_E_BAD_POINTER (nothing held).
+ * recv_arm links it as waiting on ep (a reference to ep, a pending
+ * record of t); recv_free gives back one never armed. */
+int recv_prepare(struct endpoint *ep, struct thread *t,
+                 const struct capos_sqe *s, struct ep_recv **out);
+static inline void recv_arm(struct endpoint *ep, struct ep_recv *r,
+                            struct thread *t, const struct capos_sqe *s)
+{
+	r->next = NULL;
+	r->ep = ep;
+	ep->refs++;
+	pending_init(&r->pc, t, s->user_data, s->result_addr, s->result_len,
+	             recv_cancel);
+	*ep->receivers_tail = r;
+	ep->receivers_tail = &r->next;
+}
 /* The client facet's route hook (kobject_ops.route): a CALL. */
 int endpoint_client_route(struct kobject *o, struct thread *t,
                           const struct capos_sqe *s,

@@ -69,6 +69,7 @@ const struct kobject_ops endpoint_server_ops = {
     .xfer_allow = CAPOS_XFER_ALLOW_MOVE,
     .call = server_call,
     .destroy = facet_destroy,
+    .endpoint_facet = true,
 };
 
 const struct kobject_ops endpoint_client_ops = {
@@ -78,6 +79,7 @@ const struct kobject_ops endpoint_client_ops = {
     .takes_transfers = true,
     .route = endpoint_client_route,
     .destroy = facet_destroy,
+    .endpoint_facet = true,
 };
 
 static struct kobject *new_facet(struct endpoint *ep, bool server)

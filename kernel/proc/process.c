@@ -179,22 +179,9 @@ int ledger_charge_frames(struct process *p, uint64_t n)
 	return ledger_charge(&p->ledger, LEDGER_FRAMES, n);
 }
 
-static void ledger_settle(struct process *p);
-
 void ledger_refund_frames(struct process *p, uint64_t n)
 {
 	KASSERT(ledger_refund(&p->ledger, LEDGER_FRAMES, n) == 0);
-	ledger_settle(p);
-}
-
-int ledger_charge_kmem(struct process *p, uint64_t bytes)
-{
-	return ledger_charge(&p->ledger, LEDGER_KERNEL_MEMORY, bytes);
-}
-
-void ledger_refund_kmem(struct process *p, uint64_t bytes)
-{
-	KASSERT(ledger_refund(&p->ledger, LEDGER_KERNEL_MEMORY, bytes) == 0);
 	ledger_settle(p);
 }
 
@@ -331,7 +318,7 @@ static void sync_cap_quota(struct process *p)
 /* Once p is DEAD and everything it paid for is gone, its quotas go back
  * to the ledger they were carved from. Objects it paid for may outlive it
  * (a MemoryObject it gave away): then the last of their refunds does it. */
-static void ledger_settle(struct process *p)
+void ledger_settle(struct process *p)
 {
 	struct process *parent = p->ledger_parent;
 
@@ -380,15 +367,9 @@ static void notify_exit_waiters(struct process *p)
 	}
 }
 
-void process_get(struct process *p)
+void process_free(struct process *p)
 {
-	p->refs++;
-}
-
-void process_put(struct process *p)
-{
-	if (--p->refs == 0)
-		kfree(p);
+	kfree(p);
 }
 
 /* A kernel thread blocked in process_wait_dead. */

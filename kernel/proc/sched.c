@@ -272,6 +272,33 @@ void sched_handoff_place(struct thread *cur)
 	arch_irq_restore(s);
 }
 
+/*
+ * The direct path's switch (kernel/cap/ring_enter.c): the current
+ * thread blocks, its wait already noted in its ring, and `next`, blocked
+ * without a deadline and just given what it waited for, runs here at
+ * once. What schedule() does for a hand-off, without the queues: the
+ * hand-off's fairness holds (the tick ends the chain's slice). Returns
+ * when the current thread runs again, woken like any blocked thread.
+ */
+void sched_switch_direct(struct thread *next)
+{
+	struct cpu *c = this_cpu();
+	struct thread *prev = c->current;
+
+	KASSERT(prev->state == THREAD_RUNNING && !prev->handoff &&
+	        next->state == THREAD_BLOCKED && !next->deadline_ns);
+	prev->state = THREAD_BLOCKED;
+	prev->timed_out = false;
+	next->timed_out = false;
+	next->state = THREAD_RUNNING;
+	next->cpu = c;
+	process_activate(next->proc);
+	arch_thread_switch(prev, next);
+	/* Possibly on another CPU now. */
+	if (__builtin_expect(this_cpu()->to_reap != NULL, 0))
+		reap();
+}
+
 void sched_kick(struct thread *t)
 {
 	if (t->state == THREAD_RUNNING && t->cpu && t->cpu != this_cpu())

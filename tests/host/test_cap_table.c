@@ -727,6 +727,7 @@ static void test_lookup_copy_matches_lookup_and_counts_changes(void **state)
 	assert_int_equal(copy.xfer_allow, CAPOS_XFER_ALLOW_COPY);
 	assert_int_equal(copy.gen, CAPOS_CAPID_GEN(a));
 	assert_int_equal(copy.next_free, 0);
+	assert_int_equal(cap_table_kind_hint(&t, a, 99), 7);
 	assert_int_equal(cap_table_lookup_copy(&t, 0, &copy), CAPOS_E_BAD_CAP);
 	assert_int_equal(
 	    cap_table_lookup_copy(&t, CAPOS_CAPID_MAKE(8, 1), &copy),
@@ -739,6 +740,10 @@ static void test_lookup_copy_matches_lookup_and_counts_changes(void **state)
 	assert_int_equal(cap_table_remove(&t, a, NULL), 0);
 	assert_int_equal(t.seq, seq + 6);
 	assert_int_equal(cap_table_lookup_copy(&t, a, &copy), CAPOS_E_BAD_CAP);
+	/* The kind hint reads the slot's kind, whatever its state. */
+	assert_int_equal(cap_table_kind_hint(&t, a, 99), 0);
+	assert_int_equal(cap_table_kind_hint(&t, CAPOS_CAPID_MAKE(8, 1), 99),
+	                 99);
 	/* Changes no reader can see (a pending slot) leave it alone. */
 	assert_int_equal(cap_table_alloc(&t, &b), 0);
 	assert_int_equal(cap_table_cancel(&t, b), 0);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <capnp/capnp.h>
 #include <kernel/kobject.h>
+#include <kernel/thread.h>
 
 /* Schema ExceptionType ordinals (schema/capos.capnp). */
 enum cap_exception_type {
@@ -79,9 +80,20 @@ struct pending_call {
 
 /* Makes pc a pending completion of thread t's SQE (user_data, result
  * buffer) and links it to t. */
-void pending_init(struct pending_call *pc, struct thread *t, uint64_t user_data,
-                  uint64_t result_addr, uint32_t result_cap,
-                  void (*cancel)(struct pending_call *pc));
+static inline void pending_init(struct pending_call *pc, struct thread *t,
+                                uint64_t user_data, uint64_t result_addr,
+                                uint32_t result_cap,
+                                void (*cancel)(struct pending_call *pc))
+{
+	pc->thread = t;
+	pc->user_data = user_data;
+	pc->result_addr = result_addr;
+	pc->result_cap = result_cap;
+	pc->needed = 0;
+	pc->cancel = cancel;
+	pc->next = t->pending;
+	t->pending = pc;
+}
 
 /* Turns c into pc and links it to the caller; the method then returns
  * CALL_PENDING. */
@@ -113,5 +125,17 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
  */
 void pending_complete_handoff(struct pending_call *pc, int result,
                               uint32_t flags, uint32_t call_id, uint16_t caps);
+
+/*
+ * The direct path's completions (kernel/object/endpoint_direct.c): true
+ * if thread t is blocked in cap_enter waiting for its CQ and one more
+ * CQE ends the wait (no deadline, not killed). Big lock held.
+ */
+bool ring_wakes_on_one(const struct thread *t);
+/* Completes pc as pending_complete_handoff would (no flags, no caps),
+ * for a thread ring_wakes_on_one accepts: its wait is over and the
+ * caller runs it next (sched_switch_direct). */
+void pending_complete_direct(struct pending_call *pc, int result,
+                             uint32_t call_id);
 
 #endif

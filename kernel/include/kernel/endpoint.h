@@ -46,7 +46,25 @@ struct endpoint_stats {
 	uint64_t with_caps;    /* carried transfers */
 	uint64_t heap_params;  /* params too big for the record */
 	uint64_t spans_walked; /* a kept span was stale: walked again */
+	/* The direct path (endpoint_direct.c): calls handed to a waiting
+	 * server, and answers with the next RECV to a waiting caller. */
+	uint64_t direct;
+	uint64_t direct_replies;
 };
 void endpoint_get_stats(struct endpoint_stats *st);
+
+/*
+ * The direct path (endpoint_direct.c, called by kernel/cap/ring_enter.c
+ * with the big lock held): thread t's CALL s, or its RETURN ret and next
+ * RECV recv, done whole if the peer thread waits for exactly what they
+ * give it. Returns that peer (its CQE posted, its wait over: the caller
+ * runs it next, t waiting for its own CQE) or NULL, nothing changed.
+ */
+#define ENDPOINT_DIRECT_MAX 256 /* params or reply bytes it takes */
+struct thread *endpoint_direct_call(struct thread *t,
+                                    const struct capos_sqe *s);
+struct thread *endpoint_direct_reply_recv(struct thread *t,
+                                          const struct capos_sqe *ret,
+                                          const struct capos_sqe *recv);
 
 #endif

@@ -66,6 +66,8 @@ struct kobject_ops {
 	/* Whether a CALL to it may carry transfer descriptors; to any other
 	 * object they are CAPOS_E_TRANSFER_REFUSED before it runs. */
 	bool takes_transfers;
+	/* An endpoint's server or client facet (CAP_KIND_ENDPOINT). */
+	bool endpoint_facet;
 	/* Returns 0 (result_len set), CALL_PENDING, or a transport error. */
 	int (*call)(struct kobject *obj, struct call *c);
 	/* Methods (bit n: method n) that cap_enter may run without the big
@@ -105,9 +107,14 @@ struct kobject {
  */
 #define CAP_KIND_DYNAMIC 0u
 #define CAP_KIND_STATIC  1u
+/* Dynamic too, and one of the endpoint's facets: what cap_enter's
+ * direct path (ring_enter.c) looks for before it takes the big lock. */
+#define CAP_KIND_ENDPOINT 2u
 
 static inline uint32_t kobject_cap_kind(const struct kobject *o)
 {
+	if (o->ops->endpoint_facet)
+		return CAP_KIND_ENDPOINT;
 	return o->ops->destroy ? CAP_KIND_DYNAMIC : CAP_KIND_STATIC;
 }
 

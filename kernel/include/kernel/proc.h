@@ -16,6 +16,7 @@
 #include <ledger.h>
 #include <kernel/as.h>
 #include <kernel/kobject.h>
+#include <kernel/printk.h>
 
 struct thread;
 
@@ -187,8 +188,17 @@ static inline void strncpy_capset(char *dst, const char *src)
 }
 
 /* References that keep the struct (not the resources) alive. */
-void process_get(struct process *p);
-void process_put(struct process *p);
+static inline void process_get(struct process *p)
+{
+	p->refs++;
+}
+/* Drops a reference; the last frees p (process_free). */
+void process_free(struct process *p);
+static inline void process_put(struct process *p)
+{
+	if (--p->refs == 0)
+		process_free(p);
+}
 /* Blocks the calling kernel thread until p is DEAD. */
 void process_wait_dead(struct process *p);
 
@@ -196,8 +206,19 @@ void process_wait_dead(struct process *p);
 int ledger_charge_frames(struct process *p, uint64_t n);
 void ledger_refund_frames(struct process *p, uint64_t n);
 #define LEDGER_HAS_KMEM 1
-int ledger_charge_kmem(struct process *p, uint64_t bytes);
-void ledger_refund_kmem(struct process *p, uint64_t bytes);
+/* A dead process's ledger, once empty, goes back to its parent's. */
+void ledger_settle(struct process *p);
+/* Kernel memory (inline: every endpoint call charges its record). */
+static inline int ledger_charge_kmem(struct process *p, uint64_t bytes)
+{
+	return ledger_charge(&p->ledger, LEDGER_KERNEL_MEMORY, bytes);
+}
+static inline void ledger_refund_kmem(struct process *p, uint64_t bytes)
+{
+	KASSERT(ledger_refund(&p->ledger, LEDGER_KERNEL_MEMORY, bytes) == 0);
+	if (p->state == PROC_DEAD)
+		ledger_settle(p);
+}
 /* Cap slots in use by p (its table counts them). */
 uint32_t process_cap_slots_used(const struct process *p);
 

@@ -1,0 +1,222 @@
+/*
+ * endpoint_direct.c - the endpoint's direct path: a CALL that finds its
+ * server waiting in RECV, and a server's RETURN with its next RECV that
+ * find the caller waiting for that answer, each done in one straight pass
+ * with the CPU going to the peer at once (seL4's fastpath, for a ring).
+ * No queue, no matching loop, no wake-up through the scheduler.
+ *
+ * kernel/cap/ring_enter.c decides when a cap_enter may go this way and
+ * does the switch; these functions decide whether the endpoint allows it
+ * and do the endpoint's part. Each does all or nothing: every check and
+ * every step that can fail comes before the first change, so a refusal
+ * (NULL) leaves the SQEs to the ordinary path (endpoint.c), which gives
+ * them the same outcome or its own errors. Where the ordinary path takes
+ * several steps (queue the call, charge the queue, match, refund), this
+ * one makes their net change. docs/endpoints.md, "The direct path".
+ */
+#include <capos/endpoint.h>
+#include <capos/errors.h>
+#include <capos/ring.h>
+#include <kernel/as.h>
+#include <kernel/call.h>
+#include <kernel/endpoint.h>
+#include <kernel/proc.h>
+#include <kernel/thread.h>
+#include "endpoint_impl.h"
+
+/* Params go in the call record, replies through the kernel stack;
+ * bigger ones take the ordinary path. */
+#define DIRECT_REPLY_MAX ENDPOINT_DIRECT_MAX
+_Static_assert(ENDPOINT_DIRECT_MAX <= EP_INLINE_PARAMS, "params fit");
+
+/* Returns true if the CALL SQE s is one the direct path takes: no
+ * flags, no transfers, params that fit the record (or none). */
+static bool direct_call_sqe(const struct capos_sqe *s)
+{
+	return !(s->flags | s->reserved0 | s->reserved1 | s->call_id |
+	         s->xfer_count | s->xfer_addr) &&
+	       (s->params_len == 0 || (s->params_len >= 16 &&
+	                               s->params_len <= ENDPOINT_DIRECT_MAX)) &&
+	       s->result_len <= CAPOS_MSG_MAX;
+}
+
+struct thread *endpoint_direct_call(struct thread *t, const struct capos_sqe *s)
+{
+	struct process *p = t->proc;
+	uint32_t len =
+	    s->params_len ? s->params_len : sizeof(call_empty_message);
+	uint32_t need = sizeof(struct capos_recv_header) + len;
+	uint64_t kmem = sizeof(struct ep_call) + len;
+	struct kobject *o;
+	struct endpoint *ep;
+	struct ep_recv *r;
+	struct ep_call *call;
+	struct thread *server;
+
+	if (!direct_call_sqe(s) || process_cap_lookup(p, s->cap, &o) ||
+	    o->ops != &endpoint_client_ops)
+		return NULL;
+	ep = ((struct ep_facet *)o)->ep;
+	r = ep->receivers;
+	call = ep->spare_calls; /* the ordinary path allocates */
+	if (!r || !call || ep->closed)
+		return NULL;
+	/* The server waits for this call alone, its buffer holds it, and
+	 * the span kept with its RECV still names that buffer. */
+	server = r->pc.thread;
+	if (!ring_wakes_on_one(server) || r->gen != server->proc->as.gen ||
+	    need > r->pc.result_cap)
+		return NULL;
+	/* The ordinary path charges the queue and refunds it when the call
+	 * is matched: it must have room for one. */
+	if (!as_check_user(&p->as, s->params_addr, 0, false) ||
+	    !ledger_account_fits(&p->ledger.r[LEDGER_ENDPOINT_QUEUE], 1) ||
+	    !ledger_account_fits(&p->ledger.r[LEDGER_KERNEL_MEMORY], kmem))
+		return NULL;
+	/* Readied while still on the spare list: a failure leaves it there
+	 * (the ordinary path reports why). */
+	call->params = call->inline_params;
+	if (call_resolve(call, t, s, len))
+		return NULL;
+	/* Nothing fails from here on. */
+	ep->spare_calls = call->next;
+	ep->nspare_calls--;
+	call->tx = NULL;
+	ledger_charge_kmem(p, kmem);
+	/* call_fill's reference to ep is the RECV's, handed on. */
+	ep->refs--;
+	call_fill(call, ep, t, s, len, kmem);
+	ep->receivers = r->next;
+	if (!ep->receivers)
+		ep->receivers_tail = &ep->receivers;
+	as_span_write(&r->span, 0, call_header(call, 0), need);
+	pending_complete_direct(&r->pc, (int)need, call->call_id);
+	call->state = EP_RECEIVED;
+	call->next = ep->inflight;
+	ep->inflight = call;
+	recv_free(ep, r);
+	ep_stats.calls++;
+	ep_stats.fast++;
+	ep_stats.direct++;
+	return server;
+}
+
+/* Returns true if ret is a quiet RETURN without transfers and a reply
+ * that fits the stack, and recv a RECV on the same cap. */
+static bool direct_reply_recv_sqes(const struct capos_sqe *ret,
+                                   const struct capos_sqe *recv)
+{
+	return ret->flags == CAPOS_RETURN_QUIET &&
+	       !(ret->reserved0 | ret->reserved1 | ret->xfer_count |
+	         ret->xfer_addr | ret->result_addr | ret->result_len) &&
+	       (ret->params_len == 0 ||
+	        (ret->params_len >= 16 &&
+	         ret->params_len <= DIRECT_REPLY_MAX)) &&
+	       !(recv->flags | recv->reserved0 | recv->reserved1) &&
+	       recv_sqe_ok(recv) && recv->cap == ret->cap &&
+	       recv->result_len <= EP_RECV_MAX;
+}
+
+/* The call in flight on ep with that id: usually the latest. */
+static struct ep_call *direct_inflight(struct endpoint *ep, uint32_t id)
+{
+	struct ep_call *call = ep->inflight;
+
+	return call && call->call_id == id ? call : find_inflight(ep, id);
+}
+
+/*
+ * Readies the kept RECV record r for thread t's RECV s without taking
+ * it: its buffer resolved (recv_prepare's work on a kept record).
+ * Returns false if that fails.
+ */
+static bool direct_recv_ready(struct ep_recv *r, struct thread *t,
+                              const struct capos_sqe *s)
+{
+	struct process *p = t->proc;
+
+	if (r->gen == p->as.gen && r->span.va == s->result_addr &&
+	    r->span.len == s->result_len)
+		return true;
+	if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
+	                        s->result_len, true, &r->span)) {
+		r->gen = 0;
+		return false;
+	}
+	r->gen = p->as.gen;
+	return true;
+}
+
+struct thread *endpoint_direct_reply_recv(struct thread *t,
+                                          const struct capos_sqe *ret,
+                                          const struct capos_sqe *recv)
+{
+	static const uint8_t zeros[8];
+	uint8_t msg[DIRECT_REPLY_MAX] __attribute__((aligned(8)));
+	const uint8_t *reply = call_empty_message;
+	uint32_t len =
+	    ret->params_len ? ret->params_len : sizeof(call_empty_message);
+	uint32_t need = (len + 7) & ~7u;
+	struct kobject *o;
+	struct endpoint *ep;
+	struct ep_call *call;
+	struct ep_recv *r;
+	struct thread *caller;
+
+	if (!direct_reply_recv_sqes(ret, recv) ||
+	    process_cap_lookup(t->proc, ret->cap, &o) ||
+	    o->ops != &endpoint_server_ops)
+		return NULL;
+	ep = ((struct ep_facet *)o)->ep;
+	r = ep->spare_recv; /* the ordinary path allocates */
+	/* With a call queued the RECV would not wait. */
+	if (!r || ep->queue || ep->closed)
+		return NULL;
+	call = direct_inflight(ep, ret->call_id);
+	if (!call || call->state != EP_RECEIVED)
+		return NULL;
+	/* The caller waits for this answer alone, its buffer holds it, and
+	 * the span kept with its CALL still names that buffer. */
+	caller = call->pc.thread;
+	if (!ring_wakes_on_one(caller) ||
+	    call->result_gen != caller->proc->as.gen ||
+	    need > call->pc.result_cap)
+		return NULL;
+	if (!direct_recv_ready(r, t, recv))
+		return NULL;
+	/* A server usually replies from its RECV buffer, which r's span
+	 * (just checked, for the next RECV) holds already. */
+	if (ret->params_len) {
+		uint64_t off = ret->params_addr - r->span.va;
+
+		if (ret->params_addr >= r->span.va && off <= r->span.len &&
+		    len <= r->span.len - off)
+			as_span_read(&r->span, (uint32_t)off, msg, len);
+		else if (as_read_user_cached(&t->proc->as, &t->ucache,
+		                             ret->params_addr, len, msg))
+			return NULL;
+		if (!call_message_framing_ok(msg, len))
+			return NULL;
+		reply = msg;
+	} else if (!as_check_user(&t->proc->as, ret->params_addr, 0, false)) {
+		return NULL;
+	}
+	/* Nothing fails from here on. */
+	as_span_write(&call->result_span, 0, reply, len);
+	if (need > len)
+		as_span_write(&call->result_span, len, zeros, need - len);
+	pending_complete_direct(&call->pc, (int)len, 0);
+	if (ep->inflight == call)
+		ep->inflight = call->next;
+	else
+		unlink_inflight(call);
+	/* call_free's work; its reference to ep goes on to the RECV. */
+	ledger_refund_kmem(call->caller, call->kmem);
+	process_put(call->caller);
+	call_unalloc(ep, call);
+	ep->spare_recv = NULL;
+	ep->refs--;
+	recv_arm(ep, r, t, recv);
+	ep_stats.direct_replies++;
+	return caller;
+}

@@ -1,0 +1,233 @@
+/*
+ * epdirect - the endpoint's direct path (docs/endpoints.md, "The direct
+ * path"), from user mode: a CALL to a server thread waiting in RECV, and
+ * the server's quiet RETURN with its next RECV to the waiting caller,
+ * each one pass through the kernel. Echo calls come back whole; every
+ * call the path must refuse - malformed, bad pointers, reserved fields,
+ * a stale CapId, a result buffer too small, a malformed or exceptional
+ * RETURN - gets what the ordinary path gives it, with the server
+ * waiting, and the calls after it work. tests/system/epdirect.test
+ * checks the kernel's count of direct calls and replies, and that the
+ * heap is back.
+ */
+#include <string.h>
+#include <capos/capid.h>
+#include <capos/endpoint.h>
+#include <capos/rt.h>
+#include <capos/rt_endpoint.h>
+#include <capos/rt_thread.h>
+#include "../testlib/report.h"
+
+#define CALLS 100
+
+/* What the server does with a call, by method. */
+enum { M_ECHO, M_BAD_RETURN, M_EXCEPTION };
+#define BAD_RETURN_TAG 0xbad0
+
+static capos_cap_t server, client;
+static uint8_t buf[1024] __attribute__((aligned(8)));
+/* The result of the server's malformed RETURN (M_BAD_RETURN). */
+static volatile int bad_return_rc = 1;
+
+/* A Cap'n Proto message of `words` words after the segment table: the
+ * kernel checks the framing only, so the words may hold anything. */
+static uint32_t make_msg(uint64_t *m, uint32_t words, uint64_t seed)
+{
+	m[0] = (uint64_t)words << 32; /* one segment of `words` words */
+	for (uint32_t i = 0; i < words; i++)
+		m[1 + i] = seed * 0x9e3779b97f4a7c15ull + i;
+	return 8 * (words + 1);
+}
+
+/* benchsrv's loop: each quiet RETURN goes with the next RECV. */
+static int64_t serve(void *arg)
+{
+	struct capos_sqe recv = {.opcode = CAPOS_OP_RECV,
+	                         .cap = server,
+	                         .result_addr = (uint64_t)buf,
+	                         .result_len = sizeof(buf)};
+	uint64_t ud = rt_submit(&recv);
+
+	(void)arg;
+	for (;;) {
+		const struct capos_recv_header *h = (const void *)buf;
+		struct capos_cqe cqe;
+
+		if (rt_wait(ud, &cqe) < 0 || cqe.result < 0)
+			return 1;
+		struct capos_sqe ret = {
+		    .opcode = CAPOS_OP_RETURN,
+		    .flags = CAPOS_RETURN_QUIET,
+		    .cap = server,
+		    .call_id = cqe.call_id,
+		    .params_addr =
+		        (uint64_t)(buf + capos_recv_params_offset(h->caps)),
+		    .params_len = h->params_len,
+		    .user_data = RT_USER_DATA_DISCARD,
+		};
+		if (h->method == M_BAD_RETURN) {
+			/* A segment table that claims more than follows, sent
+			 * with the next RECV as the direct path would take it;
+			 * the good answer follows alone. */
+			static const uint64_t bad[3] = {100ull << 32, 0, 0};
+			struct capos_sqe b = ret;
+			struct capos_cqe bc;
+
+			b.params_addr = (uint64_t)bad;
+			b.params_len = sizeof(bad);
+			b.user_data = BAD_RETURN_TAG;
+			rt_submit(&b);
+			ud = rt_submit(&recv);
+			bad_return_rc =
+			    rt_wait(BAD_RETURN_TAG, &bc) < 0 ? -100 : bc.result;
+			rt_submit(&ret);
+			continue;
+		} else if (h->method == M_EXCEPTION) {
+			ret.flags |= CAPOS_RETURN_EXCEPTION;
+		}
+		rt_submit(&ret);
+		ud = rt_submit(&recv);
+	}
+}
+
+/* One CALL as given, waited for: the CQE's result, *cqe filled. */
+static int call_sqe(const struct capos_sqe *s, struct capos_cqe *cqe)
+{
+	uint64_t ud = rt_submit(s);
+
+	if (!ud || rt_wait(ud, cqe) < 0)
+		return -100;
+	return cqe->result;
+}
+
+static bool echo_ok(uint32_t words, uint64_t seed)
+{
+	static uint64_t params[33], result[33];
+	uint32_t len = words ? make_msg(params, words, seed) : 0;
+	struct capos_sqe s = {.opcode = CAPOS_OP_CALL,
+	                      .cap = client,
+	                      .params_addr = (uint64_t)params,
+	                      .params_len = len,
+	                      .result_addr = (uint64_t)result,
+	                      .result_len = sizeof(result)};
+	struct capos_cqe cqe;
+	int rc;
+
+	memset(result, 0xee, sizeof(result));
+	rc = call_sqe(&s, &cqe);
+	if (!words) /* the empty message: the kernel's 16 bytes */
+		return rc == 16;
+	return rc == (int)len && !memcmp(params, result, len);
+}
+
+/* A CALL to the client facet with one field changed by `edit`. */
+static int odd_call(void (*edit)(struct capos_sqe *), struct capos_cqe *cqe)
+{
+	static uint64_t params[5], result[8];
+	struct capos_sqe s = {.opcode = CAPOS_OP_CALL,
+	                      .cap = client,
+	                      .params_addr = (uint64_t)params,
+	                      .params_len = make_msg(params, 4, 7),
+	                      .result_addr = (uint64_t)result,
+	                      .result_len = sizeof(result)};
+
+	edit(&s);
+	return call_sqe(&s, cqe);
+}
+
+static void bad_framing(struct capos_sqe *s)
+{
+	static const uint64_t bad[3] = {100ull << 32, 0, 0};
+
+	s->params_addr = (uint64_t)bad;
+	s->params_len = sizeof(bad);
+}
+static void kernel_result(struct capos_sqe *s)
+{
+	s->result_addr = 0xffffffff80000000ull;
+}
+static void unmapped_params(struct capos_sqe *s)
+{
+	s->params_addr = 0x7f0000000000ull;
+}
+static void reserved_set(struct capos_sqe *s)
+{
+	s->reserved0 = 1;
+}
+static void stale_cap(struct capos_sqe *s)
+{
+	s->cap = CAPOS_CAPID_MAKE(CAPOS_CAPID_INDEX(client),
+	                          CAPOS_CAPID_GEN(client) + 1);
+}
+static void small_result(struct capos_sqe *s)
+{
+	s->result_len = 16; /* the echo needs 40 */
+}
+static void bad_return(struct capos_sqe *s)
+{
+	s->method = M_BAD_RETURN;
+}
+static void exception(struct capos_sqe *s)
+{
+	s->method = M_EXCEPTION;
+}
+
+/* Checks that a call refused with `want` leaves the path working. */
+static void refused(void (*edit)(struct capos_sqe *), int want,
+                    const char *what)
+{
+	struct capos_cqe cqe;
+	int rc = odd_call(edit, &cqe);
+
+	check(rc == want && echo_ok(4, 99), "%s: %s, and the next call works",
+	      what, err_name(rc));
+}
+
+int main(void)
+{
+	capos_cap_t threads, factory;
+	struct capos_cqe cqe;
+	rt_thread_t srv;
+	uint32_t bad = 0;
+	int rc;
+
+	report_prog = "epdirect";
+	report_con = rt_capset_find("console", RT_IFACE_CONSOLE);
+	threads = rt_capset_find("threads", RT_IFACE_THREAD_SPAWNER);
+	factory = rt_capset_find("endpoints", RT_IFACE_ENDPOINT_FACTORY);
+	if (!check(report_con && threads && factory,
+	           "granted console, threads and endpoints") ||
+	    !check(rt_endpoint_create(factory, CAPOS_ECHO_INTERFACE_ID, &server,
+	                              &client) == 0 &&
+	               rt_thread_spawn(threads, serve, NULL, 0, &srv) == 0,
+	           "an endpoint and a server thread"))
+		return report_finish();
+	/* After the first answer the server waits in RECV for each call. */
+	for (uint32_t i = 0; i < CALLS; i++)
+		bad += !echo_ok(0, i) + !echo_ok(1 + i % 30, i);
+	check(!bad,
+	      "%u empty and %u echo calls of 16-248 bytes come back whole "
+	      "(%u wrong)",
+	      CALLS, CALLS, bad);
+	refused(bad_framing, CAPOS_E_BAD_MESSAGE, "malformed params");
+	refused(kernel_result, CAPOS_E_BAD_POINTER,
+	        "a result buffer in the kernel");
+	refused(unmapped_params, CAPOS_E_BAD_POINTER, "unmapped params");
+	refused(reserved_set, CAPOS_E_BAD_SQE, "a reserved field set");
+	refused(stale_cap, CAPOS_E_BAD_CAP, "a stale CapId");
+	rc = odd_call(small_result, &cqe);
+	check(rc == CAPOS_E_BUFFER_TOO_SMALL && cqe.needed == 40 &&
+	          echo_ok(4, 98),
+	      "a result buffer too small for the answer: %s, needed %u",
+	      err_name(rc), cqe.needed);
+	rc = odd_call(bad_return, &cqe);
+	check(rc == 40 && bad_return_rc == CAPOS_E_BAD_MESSAGE &&
+	          echo_ok(4, 97),
+	      "a malformed RETURN: the server hears %s, the caller gets the "
+	      "next answer",
+	      err_name(bad_return_rc));
+	rc = odd_call(exception, &cqe);
+	check(rc == 40 && (cqe.flags & CAPOS_CQE_EXCEPTION) && echo_ok(4, 96),
+	      "an exception RETURN arrives with the EXCEPTION flag");
+	capos_exit(report_finish());
+}
