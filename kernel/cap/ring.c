@@ -493,7 +493,7 @@ void call_make_pending(struct call *c, struct pending_call *pc,
 	             cancel);
 }
 
-static void unlink_pending(struct pending_call *pc)
+void pending_unlink(struct pending_call *pc)
 {
 	for (struct pending_call **p = &pc->thread->pending; *p;
 	     p = &(*p)->next) {
@@ -555,7 +555,7 @@ static void pending_post(struct pending_call *pc, int result, const void *msg,
 	    .needed = result == CAPOS_E_BUFFER_TOO_SMALL ? pc->needed : 0,
 	};
 
-	unlink_pending(pc);
+	pending_unlink(pc);
 	if (result >= 0 && copy_len &&
 	    copy_to_thread(t, pc->result_addr, msg, copy_len)) {
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
@@ -586,7 +586,7 @@ static bool post_success(struct pending_call *pc, int result, uint32_t flags,
 	bool wake;
 
 	KASSERT(result >= 0);
-	unlink_pending(pc);
+	pending_unlink(pc);
 	spin_lock(&t->ring_lock);
 	KASSERT(t->cq_reserved > 0);
 	t->cq_reserved--;
@@ -617,48 +617,6 @@ void pending_complete_handoff(struct pending_call *pc, int result,
 		sched_wake_handoff(pc->thread);
 	}
 	arch_irq_restore(s);
-}
-
-bool ring_wakes_on_one(const struct thread *t)
-{
-	return t->state == THREAD_BLOCKED && t->waiting_cq && !t->killed &&
-	       !t->deadline_ns && cq_pending(t) + 1 >= t->wait_min;
-}
-
-_Static_assert(offsetof(struct capos_cqe, result) == 8 &&
-                   offsetof(struct capos_cqe, flags) == 12 &&
-                   offsetof(struct capos_cqe, call_id) == 16 &&
-                   offsetof(struct capos_cqe, caps) == 20,
-               "pending_complete_direct writes a CQE as words");
-
-/*
- * post_success for the direct path, which knows more: t waits for this
- * one CQE (ring_wakes_on_one), so the wait is simply over, and pc is
- * usually the head of t's pending list (the SQE it waits on was its
- * last). The CQE goes in as four words. Without the ring lock: t does
- * not run, and everyone else who posts to its CQ holds the big lock,
- * as we do (the header comment).
- */
-void pending_complete_direct(struct pending_call *pc, int result,
-                             uint32_t call_id)
-{
-	struct thread *t = pc->thread;
-	sqe_word_t *c;
-
-	if (t->pending == pc)
-		t->pending = pc->next;
-	else
-		unlink_pending(pc);
-	KASSERT(kernel_lock_held() && t->cq_reserved > 0 && t->waiting_cq);
-	t->cq_reserved--;
-	c = (sqe_word_t *)&t->ring->cq[t->cq_tail & CQ_MASK];
-	c[0] = pc->user_data;
-	c[1] = (uint32_t)result; /* flags 0 */
-	c[2] = call_id;          /* caps 0 */
-	c[3] = 0;
-	__atomic_store_n(&t->cq_tail, t->cq_tail + 1, __ATOMIC_RELEASE);
-	t->ring->hdr.cq_tail = t->cq_tail;
-	t->waiting_cq = false;
 }
 
 void ring_cancel_pending(struct thread *t)

@@ -120,70 +120,6 @@ ring_wait(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 	return to_user(t, rc);
 }
 
-/*
- * The direct path (kernel/object/endpoint_direct.c): a cap_enter that
- * takes one CALL, or a RETURN and the next RECV, and waits for one CQE
- * with none posted - each side of a synchronous call. If the endpoint's
- * peer thread waits for exactly what the batch gives it, the batch is
- * done in one pass and this thread blocks with the CPU going straight to
- * the peer. Returns false, nothing changed, if the batch is not one of
- * those or the endpoint says no: the ordinary path takes it. Else sets
- * *rc to what cap_enter returns once this thread runs again.
- */
-static __attribute__((noinline)) bool ring_direct(struct thread *t,
-                                                  uint32_t take, long *rc)
-{
-	struct capos_ring *r = t->ring;
-	const volatile struct capos_sqe *head = &r->sq[t->sq_head & SQ_MASK];
-	struct capos_sqe sqe[2];
-	struct thread *peer;
-
-	/* A first look keeps other batches off this path cheaply: the
-	 * head's cap (its kind, read without the big lock, may be stale:
-	 * the endpoint looks the cap up again), the message size, the
-	 * RECV after a RETURN. ring_enter looked at the opcode. */
-	if (cap_table_kind_hint(&t->proc->caps, head->cap, CAP_KIND_DYNAMIC) !=
-	        CAP_KIND_ENDPOINT ||
-	    head->params_len > ENDPOINT_DIRECT_MAX ||
-	    (take == 2 &&
-	     r->sq[(t->sq_head + 1) & SQ_MASK].opcode != CAPOS_OP_RECV))
-		return false;
-	/* Copied before use: the user may rewrite the SQ meanwhile. */
-	sqe[0] = r->sq[t->sq_head & SQ_MASK];
-	if (take == 2)
-		sqe[1] = r->sq[(t->sq_head + 1) & SQ_MASK];
-	if (!kernel_lock_held()) /* interrupts are off */
-		kernel_lock();
-	/* Under the big lock only this thread changes its CQ (ring.c), so
-	 * the room counted here holds. */
-	if (CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved < take)
-		return false;
-	peer = take == 1 ? endpoint_direct_call(t, &sqe[0])
-	                 : endpoint_direct_reply_recv(t, &sqe[0], &sqe[1]);
-	if (!peer)
-		return false;
-	/* One slot for the CALL or the RECV; a quiet RETURN posts none.
-	 * No ring lock: as for the room above. */
-	t->cq_reserved++;
-	t->sq_head += take;
-	t->sqe_seq += take;
-	r->hdr.sq_head = t->sq_head;
-	t->wait_min = 1;
-	t->waiting_cq = true;
-	sched_switch_direct(peer);
-	/* Woken: by the answer (the usual way out: the big lock came
-	 * along, nothing else to do), or a kill (or a wake with nothing
-	 * posted, which waits on as ring_wait would). */
-	*rc = cq_pending(t);
-	if (*rc && !t->killed && !this_cpu()->need_resched)
-		kernel_unlock();
-	else if (*rc || t->killed)
-		*rc = to_user(t, *rc);
-	else
-		*rc = ring_wait(t, 1, CAPOS_TIMEOUT_NONE);
-	return true;
-}
-
 /* The cap_enter that has SQEs to take or may wait (ring_enter has
  * checked the indices and noted cq_head). */
 static __attribute__((noinline)) long ring_batch(struct thread *t,
@@ -212,6 +148,72 @@ static __attribute__((noinline)) long ring_batch(struct thread *t,
 	return to_user(t, posted);
 }
 
+/*
+ * The direct path (kernel/object/endpoint_direct.c): a cap_enter that
+ * takes one CALL, or a RETURN and the next RECV, and waits for one CQE
+ * with none posted - each side of a synchronous call. If the endpoint's
+ * peer thread waits for exactly what the batch gives it, the batch is
+ * done in one pass and this thread blocks with the CPU going straight to
+ * the peer. If the batch is not one of those or the endpoint says no,
+ * nothing has changed and the ordinary path (ring_batch) takes it.
+ * Returns what cap_enter returns.
+ */
+static __attribute__((noinline)) long ring_direct(struct thread *t,
+                                                  uint32_t take)
+{
+	struct capos_ring *r = t->ring;
+	const volatile struct capos_sqe *head = &r->sq[t->sq_head & SQ_MASK];
+	struct capos_sqe sqe[2];
+	struct thread *peer;
+	long posted;
+
+	/* A first look keeps other batches off this path cheaply: the
+	 * message size, the RECV after a RETURN. ring_enter looked at the
+	 * opcode and the kind of the cap's slot (read without the big lock,
+	 * it may be stale: the endpoint looks the cap up again). */
+	if (head->params_len > ENDPOINT_DIRECT_MAX ||
+	    (take == 2 &&
+	     r->sq[(t->sq_head + 1) & SQ_MASK].opcode != CAPOS_OP_RECV))
+		return ring_batch(t, take, 1,
+		                  CAPOS_TIMEOUT_NONE); /* not taken */
+	/* Copied before use: the user may rewrite the SQ meanwhile. */
+	sqe[0] = r->sq[t->sq_head & SQ_MASK];
+	if (take == 2)
+		sqe[1] = r->sq[(t->sq_head + 1) & SQ_MASK];
+	if (!kernel_lock_held()) /* interrupts are off */
+		kernel_lock();
+	/* Under the big lock only this thread changes its CQ (ring.c), so
+	 * the room counted here holds. */
+	if (CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved < take)
+		return ring_batch(t, take, 1,
+		                  CAPOS_TIMEOUT_NONE); /* not taken */
+	peer = take == 1 ? endpoint_direct_call(t, &sqe[0])
+	                 : endpoint_direct_reply_recv(t, &sqe[0], &sqe[1]);
+	if (!peer)
+		return ring_batch(t, take, 1,
+		                  CAPOS_TIMEOUT_NONE); /* not taken */
+	/* One slot for the CALL or the RECV; a quiet RETURN posts none.
+	 * No ring lock: as for the room above. */
+	t->cq_reserved++;
+	t->sq_head += take;
+	t->sqe_seq += take;
+	r->hdr.sq_head = t->sq_head;
+	t->wait_min = 1;
+	t->waiting_cq = true;
+	sched_switch_direct(peer);
+	/* Woken: by the answer (the usual way out: the big lock came
+	 * along, nothing else to do), or a kill (or a wake with nothing
+	 * posted, which waits on as ring_wait would). */
+	posted = cq_pending(t);
+	if (posted && !t->killed && !this_cpu()->need_resched) {
+		kernel_unlock();
+		return posted;
+	}
+	if (posted || t->killed)
+		return to_user(t, posted);
+	return ring_wait(t, 1, CAPOS_TIMEOUT_NONE);
+}
+
 long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 {
 	struct thread *t = current_thread();
@@ -234,15 +236,15 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	/* Nothing to take, nothing to wait for, no hand-off left over. */
 	if (!take && (posted >= min_complete || !timeout_ns) && !t->may_handoff)
 		return to_user(t, posted);
-	/* One CALL, or a RETURN and (ring_direct looks) a RECV. */
-	if (take - 1 < 2 && min_complete == 1 && !posted &&
-	    timeout_ns == CAPOS_TIMEOUT_NONE && !t->may_handoff &&
+	/* One CALL, or a RETURN and (ring_direct looks) a RECV, waiting for
+	 * the answer: perhaps the endpoint's direct path. */
+	if (take - 1 < 2 &&
 	    r->sq[t->sq_head & SQ_MASK].opcode ==
-	        (take == 1 ? CAPOS_OP_CALL : CAPOS_OP_RETURN)) {
-		long rc;
-
-		if (ring_direct(t, take, &rc))
-			return rc;
-	}
+	        (take == 1 ? CAPOS_OP_CALL : CAPOS_OP_RETURN) &&
+	    min_complete == 1 && timeout_ns == CAPOS_TIMEOUT_NONE && !posted &&
+	    !t->may_handoff &&
+	    cap_table_kind_hint(&t->proc->caps, r->sq[t->sq_head & SQ_MASK].cap,
+	                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
+		return ring_direct(t, take);
 	return ring_batch(t, take, min_complete, timeout_ns);
 }

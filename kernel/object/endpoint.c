@@ -117,25 +117,6 @@ static void call_abort_transfer(struct ep_call *call)
 	hold_copies(call->tx, false);
 }
 
-/* Gives back a record call_alloc gave (kept for reuse if there is
- * room), and its params block. */
-void call_unalloc(struct endpoint *ep, struct ep_call *call)
-{
-	if (call->params != call->inline_params)
-		kfree(call->params);
-	if (call->tx) { /* committed or rolled back by now */
-		kfree(call->tx);
-		call->tx = NULL;
-	}
-	if (ep->nspare_calls < EP_SPARE_CALLS) {
-		call->next = ep->spare_calls;
-		ep->spare_calls = call;
-		ep->nspare_calls++;
-	} else {
-		kfree(call);
-	}
-}
-
 /* A record for a call with len bytes of params (a kept one if there
  * is one), or NULL. Only params is set. */
 struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
@@ -556,7 +537,8 @@ int call_resolve(struct ep_call *call, struct thread *t,
 		call->result_gen = p->as.gen;
 	}
 	if (!s->params_len) {
-		memcpy(call->params, call_empty_message, len);
+		__builtin_memcpy(call->params, call_empty_message,
+		                 sizeof(call_empty_message)); /* inline */
 		return 0;
 	}
 	if (as_read_user_cached(&p->as, &t->ucache, s->params_addr, len,

@@ -133,7 +133,22 @@ void recv_cancel(struct pending_call *pc);
 /* A record for a call with len bytes of params (a kept one if there is
  * one), or NULL; only params is set. call_unalloc gives it back. */
 struct ep_call *call_alloc(struct endpoint *ep, uint32_t len);
-void call_unalloc(struct endpoint *ep, struct ep_call *call);
+static inline void call_unalloc(struct endpoint *ep, struct ep_call *call)
+{
+	if (call->params != call->inline_params)
+		kfree(call->params);
+	if (call->tx) { /* committed or rolled back by now */
+		kfree(call->tx);
+		call->tx = NULL;
+	}
+	if (ep->nspare_calls < EP_SPARE_CALLS) {
+		call->next = ep->spare_calls;
+		ep->spare_calls = call;
+		ep->nspare_calls++;
+	} else {
+		kfree(call);
+	}
+}
 /* Resolves the result span of the CALL s into call and reads its len
  * bytes of params (the empty message if none). Returns 0,
  * CAPOS_E_BAD_POINTER or CAPOS_E_BAD_MESSAGE (the record holds nothing
@@ -149,7 +164,7 @@ static inline void session_ref(struct endpoint *ep, uint64_t session,
                                uint8_t out[16])
 {
 	if (ep->ref_cached && ep->ref_session == session)
-		memcpy(out, ep->ref, 16);
+		__builtin_memcpy(out, ep->ref, 16); /* inline: 2 words */
 	else
 		session_ref_hash(ep, session, out);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <capnp/capnp.h>
 #include <kernel/kobject.h>
+#include <kernel/printk.h>
 #include <kernel/thread.h>
 
 /* Schema ExceptionType ordinals (schema/capos.capnp). */
@@ -126,16 +127,58 @@ void pending_complete_full(struct pending_call *pc, int result, const void *msg,
 void pending_complete_handoff(struct pending_call *pc, int result,
                               uint32_t flags, uint32_t call_id, uint16_t caps);
 
+/* Unlinks pc from its thread's list of pending calls. */
+void pending_unlink(struct pending_call *pc);
+
 /*
  * The direct path's completions (kernel/object/endpoint_direct.c): true
  * if thread t is blocked in cap_enter waiting for its CQ and one more
  * CQE ends the wait (no deadline, not killed). Big lock held.
  */
-bool ring_wakes_on_one(const struct thread *t);
-/* Completes pc as pending_complete_handoff would (no flags, no caps),
+static inline bool ring_wakes_on_one(const struct thread *t)
+{
+	return t->state == THREAD_BLOCKED && t->waiting_cq && !t->killed &&
+	       !t->deadline_ns &&
+	       t->cq_tail - t->cq_head_seen + 1 >= t->wait_min;
+}
+
+_Static_assert(__builtin_offsetof(struct capos_cqe, result) == 8 &&
+                   __builtin_offsetof(struct capos_cqe, flags) == 12 &&
+                   __builtin_offsetof(struct capos_cqe, call_id) == 16 &&
+                   __builtin_offsetof(struct capos_cqe, caps) == 20,
+               "pending_complete_direct writes a CQE as words");
+
+/*
+ * Completes pc as pending_complete_handoff would (no flags, no caps),
  * for a thread ring_wakes_on_one accepts: its wait is over and the
- * caller runs it next (sched_switch_direct). */
-void pending_complete_direct(struct pending_call *pc, int result,
-                             uint32_t call_id);
+ * caller runs it next (sched_switch_direct). It knows more than the
+ * general post: pc is usually the head of the thread's pending list (the
+ * SQE it waits on was its last), and the CQE goes in as four words.
+ * Without the ring lock: the thread does not run, and everyone else who
+ * posts to its CQ holds the big lock, as we do (kernel/cap/ring.c).
+ */
+static inline void pending_complete_direct(struct pending_call *pc, int result,
+                                           uint32_t call_id)
+{
+	typedef uint64_t __attribute__((may_alias)) cqe_word_t;
+	struct thread *t = pc->thread;
+	cqe_word_t *c;
+
+	if (t->pending == pc)
+		t->pending = pc->next;
+	else
+		pending_unlink(pc);
+	KASSERT(t->cq_reserved > 0 && t->waiting_cq);
+	t->cq_reserved--;
+	c = (cqe_word_t *)&t->ring
+	        ->cq[t->cq_tail & (CAPOS_RING_CQ_ENTRIES - 1)];
+	c[0] = pc->user_data;
+	c[1] = (uint32_t)result; /* flags 0 */
+	c[2] = call_id;          /* caps 0 */
+	c[3] = 0;
+	__atomic_store_n(&t->cq_tail, t->cq_tail + 1, __ATOMIC_RELEASE);
+	t->ring->hdr.cq_tail = t->cq_tail;
+	t->waiting_cq = false;
+}
 
 #endif
