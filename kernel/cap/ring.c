@@ -493,7 +493,7 @@ void call_make_pending(struct call *c, struct pending_call *pc,
 	             cancel);
 }
 
-void pending_unlink(struct pending_call *pc)
+static inline void unlink_pending(struct pending_call *pc)
 {
 	for (struct pending_call **p = &pc->thread->pending; *p;
 	     p = &(*p)->next) {
@@ -502,6 +502,11 @@ void pending_unlink(struct pending_call *pc)
 			return;
 		}
 	}
+}
+
+void pending_unlink(struct pending_call *pc)
+{
+	unlink_pending(pc);
 }
 
 /* Copies into the caller's memory through its page tables (direct map),
@@ -555,7 +560,7 @@ static void pending_post(struct pending_call *pc, int result, const void *msg,
 	    .needed = result == CAPOS_E_BUFFER_TOO_SMALL ? pc->needed : 0,
 	};
 
-	pending_unlink(pc);
+	unlink_pending(pc);
 	if (result >= 0 && copy_len &&
 	    copy_to_thread(t, pc->result_addr, msg, copy_len)) {
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
@@ -586,7 +591,7 @@ static bool post_success(struct pending_call *pc, int result, uint32_t flags,
 	bool wake;
 
 	KASSERT(result >= 0);
-	pending_unlink(pc);
+	unlink_pending(pc);
 	spin_lock(&t->ring_lock);
 	KASSERT(t->cq_reserved > 0);
 	t->cq_reserved--;

@@ -81,9 +81,11 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 	uint64_t top = (uint64_t)next->kstack + KSTACK_SIZE;
 
 	asm volatile("fxsave %0" : "=m"(prev->arch.fpu));
-	prev->arch.fs_base = rdmsr(MSR_FS_BASE);
+	/* prev's FS base is its arch.fs_base: only arch_thread_set_tls
+	 * changes it (CR4.FSGSBASE is off, so user code cannot). */
 	asm volatile("fxrstor %0" : : "m"(next->arch.fpu));
-	wrmsr(MSR_FS_BASE, next->arch.fs_base);
+	if (next->arch.fs_base != prev->arch.fs_base)
+		wrmsr(MSR_FS_BASE, next->arch.fs_base);
 	tss_set_kernel_stack(c->arch_tss, top);
 	c->kernel_rsp = top;
 	c->current = next;
