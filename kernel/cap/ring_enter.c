@@ -174,8 +174,7 @@ static __attribute__((noinline)) long ring_direct(struct thread *t,
 	if (head->params_len > ENDPOINT_DIRECT_MAX ||
 	    (take == 2 &&
 	     r->sq[(t->sq_head + 1) & SQ_MASK].opcode != CAPOS_OP_RECV))
-		return ring_batch(t, take, 1,
-		                  CAPOS_TIMEOUT_NONE); /* not taken */
+		goto not_taken;
 	/* Copied before use: the user may rewrite the SQ meanwhile. */
 	sqe[0] = r->sq[t->sq_head & SQ_MASK];
 	if (take == 2)
@@ -183,21 +182,23 @@ static __attribute__((noinline)) long ring_direct(struct thread *t,
 	if (!kernel_lock_held()) /* interrupts are off */
 		kernel_lock();
 	/* Under the big lock only this thread changes its CQ (ring.c), so
-	 * the room counted here holds. */
+	 * the room counted here holds, and the slot is reserved without the
+	 * ring lock: one for the CALL or the RECV (a quiet RETURN posts
+	 * none). */
 	if (CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved < take)
-		return ring_batch(t, take, 1,
-		                  CAPOS_TIMEOUT_NONE); /* not taken */
+		goto not_taken;
+	t->cq_reserved++;
 	peer = take == 1 ? endpoint_direct_call(t, &sqe[0])
 	                 : endpoint_direct_reply_recv(t, &sqe[0], &sqe[1]);
-	if (!peer)
-		return ring_batch(t, take, 1,
-		                  CAPOS_TIMEOUT_NONE); /* not taken */
-	/* One slot for the CALL or the RECV; a quiet RETURN posts none.
-	 * No ring lock: as for the room above. */
-	t->cq_reserved++;
+	if (!peer) {
+		t->cq_reserved--;
+		goto not_taken;
+	}
 	t->sq_head += take;
 	t->sqe_seq += take;
 	r->hdr.sq_head = t->sq_head;
+	if (peer == t) /* its RECV got a queued call: no wait */
+		return to_user(t, cq_pending(t));
 	t->wait_min = 1;
 	t->waiting_cq = true;
 	sched_switch_direct(peer);
@@ -212,6 +213,8 @@ static __attribute__((noinline)) long ring_direct(struct thread *t,
 	if (posted || t->killed)
 		return to_user(t, posted);
 	return ring_wait(t, 1, CAPOS_TIMEOUT_NONE);
+not_taken:
+	return ring_batch(t, take, 1, CAPOS_TIMEOUT_NONE);
 }
 
 long ring_enter(uint64_t min_complete, uint64_t timeout_ns)

@@ -300,7 +300,7 @@ static int deliver(struct ep_call *call, struct ep_recv *recv)
 }
 
 /* Pairs queued calls with waiting receivers while both exist. */
-static void match(struct endpoint *ep)
+void match(struct endpoint *ep)
 {
 	while (ep->queue && ep->receivers) {
 		struct ep_call *call = ep->queue;

@@ -53,19 +53,20 @@ struct thread *endpoint_direct_call(struct thread *t, const struct capos_sqe *s)
 	struct ep_call *call;
 	struct thread *server;
 
-	if (!direct_call_sqe(s) || process_cap_lookup(p, s->cap, &o) ||
-	    o->ops != &endpoint_client_ops)
+	/* The server first: a busy one does not wait, and this is the
+	 * cheapest way to say no. */
+	if (process_cap_lookup(p, s->cap, &o) || o->ops != &endpoint_client_ops)
 		return NULL;
 	ep = ((struct ep_facet *)o)->ep;
 	r = ep->receivers;
-	call = ep->spare_calls; /* the ordinary path allocates */
-	if (!r || !call || ep->closed)
+	if (!r || !ring_wakes_on_one(r->pc.thread))
 		return NULL;
 	/* The server waits for this call alone, its buffer holds it, and
 	 * the span kept with its RECV still names that buffer. */
 	server = r->pc.thread;
-	if (!ring_wakes_on_one(server) || r->gen != server->proc->as.gen ||
-	    need > r->pc.result_cap)
+	call = ep->spare_calls; /* the ordinary path allocates */
+	if (!call || ep->closed || !direct_call_sqe(s) ||
+	    r->gen != server->proc->as.gen || need > r->pc.result_cap)
 		return NULL;
 	/* The ordinary path charges the queue and refunds it when the call
 	 * is matched: it must have room for one. */
@@ -163,22 +164,21 @@ struct thread *endpoint_direct_reply_recv(struct thread *t,
 	struct ep_recv *r;
 	struct thread *caller;
 
-	if (!direct_reply_recv_sqes(ret, recv) ||
-	    process_cap_lookup(t->proc, ret->cap, &o) ||
+	/* The caller first: while a server works through queued calls its
+	 * callers do not wait, and this is the cheapest way to say no. */
+	if (process_cap_lookup(t->proc, ret->cap, &o) ||
 	    o->ops != &endpoint_server_ops)
 		return NULL;
 	ep = ((struct ep_facet *)o)->ep;
-	r = ep->spare_recv; /* the ordinary path allocates */
-	/* With a call queued the RECV would not wait. */
-	if (!r || ep->queue || ep->closed)
-		return NULL;
 	call = direct_inflight(ep, ret->call_id);
-	if (!call || call->state != EP_RECEIVED)
+	if (!call || call->state != EP_RECEIVED ||
+	    !ring_wakes_on_one(call->pc.thread))
 		return NULL;
 	/* The caller waits for this answer alone, its buffer holds it, and
 	 * the span kept with its CALL still names that buffer. */
 	caller = call->pc.thread;
-	if (!ring_wakes_on_one(caller) ||
+	r = ep->spare_recv; /* the ordinary path allocates */
+	if (!r || ep->closed || !direct_reply_recv_sqes(ret, recv) ||
 	    call->result_gen != caller->proc->as.gen ||
 	    need > call->pc.result_cap)
 		return NULL;
@@ -218,5 +218,12 @@ struct thread *endpoint_direct_reply_recv(struct thread *t,
 	ep->refs--;
 	recv_arm(ep, r, t, recv);
 	ep_stats.direct_replies++;
-	return caller;
+	if (!ep->queue)
+		return caller;
+	/* A call is queued: the RECV takes it at once and this thread goes
+	 * on; the caller is woken as any thread (the ordinary path's
+	 * hand-off would place it the same way, since we do not block). */
+	match(ep);
+	sched_wake(caller);
+	return t;
 }

@@ -228,6 +228,8 @@ static inline void recv_arm(struct endpoint *ep, struct ep_recv *r,
 	*ep->receivers_tail = r;
 	ep->receivers_tail = &r->next;
 }
+/* Pairs queued calls with waiting receivers while both exist. */
+void match(struct endpoint *ep);
 /* The client facet's route hook (kobject_ops.route): a CALL. */
 int endpoint_client_route(struct kobject *o, struct thread *t,
                           const struct capos_sqe *s,
