@@ -214,9 +214,9 @@ bench-scaling:
 	@python3 tools/bench_scaling.py --build $(BUILD)/bench \
 		--iso $(BUILD)/bench/capos.iso
 
-# One endpoint round trip by default (between two entries to the client
-# facet's route hook, after 60 warm-up calls).
-BREAK  ?= client_route
+# One endpoint round trip by default (between two entries to the direct
+# path's CALL, after 60 warm-up calls).
+BREAK  ?= endpoint_direct_call
 ANCHOR ?= $(BREAK)
 SKIP   ?= 60
 STEPS  ?= 10000
