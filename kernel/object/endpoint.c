@@ -383,18 +383,27 @@ int recv_prepare(struct endpoint *ep, struct thread *t,
 	return 0;
 }
 
-int endpoint_recv(struct thread *t, const struct capos_sqe *s)
+/* The server facet that cap names in t's table: returns 0 (*f set),
+ * CAPOS_E_BAD_CAP or CAPOS_E_NOT_ALLOWED (another object). */
+static int server_facet(struct thread *t, uint32_t cap, struct ep_facet **f)
 {
 	struct kobject *o;
-	struct ep_facet *f;
-	struct ep_recv *r;
-	int rc = process_cap_lookup(t->proc, s->cap, &o);
+	int rc = process_cap_lookup(t->proc, cap, &o);
 
 	if (rc)
 		return rc;
-	f = facet_of(o, true);
-	if (!f)
-		return CAPOS_E_NOT_ALLOWED;
+	*f = facet_of(o, true);
+	return *f ? 0 : CAPOS_E_NOT_ALLOWED;
+}
+
+int endpoint_recv(struct thread *t, const struct capos_sqe *s)
+{
+	struct ep_facet *f;
+	struct ep_recv *r;
+	int rc = server_facet(t, s->cap, &f);
+
+	if (rc)
+		return rc;
 	if (!recv_sqe_ok(s))
 		return CAPOS_E_BAD_SQE;
 	if (s->result_len > EP_RECV_MAX)
@@ -489,17 +498,13 @@ int endpoint_return(struct thread *t, const struct capos_sqe *s,
                     const uint8_t *msg, uint32_t len,
                     const struct capos_xfer *xfer)
 {
-	struct kobject *o;
 	struct ep_facet *f;
 	struct ep_call *call;
 	bool over = false;
-	int rc = process_cap_lookup(t->proc, s->cap, &o);
+	int rc = server_facet(t, s->cap, &f);
 
 	if (rc)
 		return rc;
-	f = facet_of(o, true);
-	if (!f)
-		return CAPOS_E_NOT_ALLOWED;
 	call = find_inflight(f->ep, s->call_id);
 	if (!call)
 		return CAPOS_E_BAD_SQE;

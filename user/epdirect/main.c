@@ -42,10 +42,7 @@ static uint32_t make_msg(uint64_t *m, uint32_t words, uint64_t seed)
 /* benchsrv's loop: each quiet RETURN goes with the next RECV. */
 static int64_t serve(void *arg)
 {
-	struct capos_sqe recv = {.opcode = CAPOS_OP_RECV,
-	                         .cap = server,
-	                         .result_addr = (uint64_t)buf,
-	                         .result_len = sizeof(buf)};
+	struct capos_sqe recv = rt_recv_sqe(server, buf, sizeof(buf));
 	uint64_t ud = rt_submit(&recv);
 
 	(void)arg;
@@ -55,16 +52,8 @@ static int64_t serve(void *arg)
 
 		if (rt_wait(ud, &cqe) < 0 || cqe.result < 0)
 			return 1;
-		struct capos_sqe ret = {
-		    .opcode = CAPOS_OP_RETURN,
-		    .flags = CAPOS_RETURN_QUIET,
-		    .cap = server,
-		    .call_id = cqe.call_id,
-		    .params_addr =
-		        (uint64_t)(buf + capos_recv_params_offset(h->caps)),
-		    .params_len = h->params_len,
-		    .user_data = RT_USER_DATA_DISCARD,
-		};
+		struct capos_sqe ret = rt_echo_return_sqe(server, &cqe, buf);
+
 		if (h->method == M_BAD_RETURN) {
 			/* A segment table that claims more than follows, sent
 			 * with the next RECV as the direct path would take it;

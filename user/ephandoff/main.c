@@ -30,29 +30,17 @@ static __attribute__((noreturn)) int64_t spinner(void *arg)
 /* benchsrv's loop: each quiet RETURN goes with the next RECV. */
 static int64_t serve(void *arg)
 {
-	struct capos_sqe recv = {.opcode = CAPOS_OP_RECV,
-	                         .cap = server,
-	                         .result_addr = (uint64_t)buf,
-	                         .result_len = sizeof(buf)};
+	struct capos_sqe recv = rt_recv_sqe(server, buf, sizeof(buf));
 	uint64_t ud = rt_submit(&recv);
 
 	(void)arg;
 	for (;;) {
-		const struct capos_recv_header *h = (const void *)buf;
 		struct capos_cqe cqe;
 
 		if (rt_wait(ud, &cqe) < 0 || cqe.result < 0)
 			return 1;
-		struct capos_sqe ret = {
-		    .opcode = CAPOS_OP_RETURN,
-		    .flags = CAPOS_RETURN_QUIET,
-		    .cap = server,
-		    .call_id = cqe.call_id,
-		    .params_addr =
-		        (uint64_t)(buf + capos_recv_params_offset(h->caps)),
-		    .params_len = h->params_len,
-		    .user_data = RT_USER_DATA_DISCARD,
-		};
+		struct capos_sqe ret = rt_echo_return_sqe(server, &cqe, buf);
+
 		rt_submit(&ret);
 		ud = rt_submit(&recv);
 	}

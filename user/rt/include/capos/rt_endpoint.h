@@ -246,4 +246,37 @@ int rt_echo(capos_cap_t client, const void *data, uint32_t len, void *out,
 int rt_echo_answer(void *ctx, const struct capos_echo_echo_params *params,
                    struct capos_echo_echo_results_builder *results);
 
+/*
+ * The two SQEs of the leanest server loop, one that answers each call
+ * with its own params (the benchmarks' and tests' raw echo): a RECV into
+ * buf[0..len), and the quiet RETURN of the call whose RECV CQE is cqe,
+ * its params taken from where that RECV put them in buf. Submitted
+ * together, they take the kernel's direct path (docs/endpoints.md).
+ */
+static inline struct capos_sqe rt_recv_sqe(capos_cap_t server, void *buf,
+                                           uint32_t len)
+{
+	return (struct capos_sqe){.opcode = CAPOS_OP_RECV,
+	                          .cap = server,
+	                          .result_addr = (uint64_t)buf,
+	                          .result_len = len};
+}
+
+static inline struct capos_sqe rt_echo_return_sqe(capos_cap_t server,
+                                                  const struct capos_cqe *cqe,
+                                                  const void *buf)
+{
+	const struct capos_recv_header *h = buf;
+
+	return (struct capos_sqe){
+	    .opcode = CAPOS_OP_RETURN,
+	    .flags = CAPOS_RETURN_QUIET, /* wait for the RECV alone */
+	    .cap = server,
+	    .call_id = cqe->call_id,
+	    .params_addr = (uint64_t)buf + capos_recv_params_offset(h->caps),
+	    .params_len = h->params_len,
+	    .user_data = RT_USER_DATA_DISCARD,
+	};
+}
+
 #endif
