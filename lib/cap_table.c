@@ -183,17 +183,6 @@ int cap_table_insert(struct cap_table *t, void *object, uint64_t interface_id,
 	return 0;
 }
 
-int cap_table_lookup(struct cap_table *t, capos_cap_t id,
-                     struct cap_slot **slot)
-{
-	struct cap_slot *s = find(t, id, CAP_SLOT_LIVE);
-
-	if (!s)
-		return CAPOS_E_BAD_CAP;
-	*slot = s;
-	return 0;
-}
-
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
 
 int cap_table_lookup_copy(const struct cap_table *t, capos_cap_t id,

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <capos/capid.h>
+#include <capos/errors.h>
 
 #define CAP_TABLE_MAX_SLOTS 65536u      /* indices are 16 bits */
 #define CAP_TABLE_NIL       0xFFFFFFFFu /* end of the free list */
@@ -140,8 +141,21 @@ int cap_table_insert(struct cap_table *t, void *object, uint64_t interface_id,
  * next_free or reserved. What it points to may change with any later
  * call that changes the table.
  */
-int cap_table_lookup(struct cap_table *t, capos_cap_t id,
-                     struct cap_slot **slot);
+static inline int cap_table_lookup(struct cap_table *t, capos_cap_t id,
+                                   struct cap_slot **slot)
+{
+	uint32_t idx = CAPOS_CAPID_INDEX(id);
+	struct cap_slot *s;
+
+	/* Inline: every call through the ring looks its cap up. */
+	if (idx >= t->capacity)
+		return CAPOS_E_BAD_CAP;
+	s = &t->slots[idx];
+	if (s->state != CAP_SLOT_LIVE || s->gen != CAPOS_CAPID_GEN(id))
+		return CAPOS_E_BAD_CAP;
+	*slot = s;
+	return 0;
+}
 
 /*
  * The same answer as cap_table_lookup, as a copy of the slot (next_free

@@ -20,7 +20,7 @@ bool call_message_framing_ok(const uint8_t *bytes, uint32_t len)
 	 * setting up a reader; a size past the traversal limit cannot fit
 	 * in a message of at most 4 GiB). */
 	if (len >= 8) {
-		memcpy(w, bytes, sizeof(w));
+		__builtin_memcpy(w, bytes, sizeof(w)); /* inline */
 		if (w[0] == 0)
 			return w[1] <= (len - 8) / 8;
 	}

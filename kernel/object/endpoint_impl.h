@@ -153,8 +153,36 @@ static inline void call_unalloc(struct endpoint *ep, struct ep_call *call)
  * bytes of params (the empty message if none). Returns 0,
  * CAPOS_E_BAD_POINTER or CAPOS_E_BAD_MESSAGE (the record holds nothing
  * to give back). */
-int call_resolve(struct ep_call *call, struct thread *t,
-                 const struct capos_sqe *s, uint32_t len);
+static inline int call_resolve(struct ep_call *call, struct thread *t,
+                               const struct capos_sqe *s, uint32_t len)
+{
+	struct process *p = t->proc;
+
+	/* Resolved now and kept for the answer; a kept record usually
+	 * holds it already (gens name the address space: as.h). */
+	if (call->result_gen != p->as.gen ||
+	    call->result_span.va != s->result_addr ||
+	    call->result_span.len != s->result_len) {
+		if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
+		                        s->result_len, true,
+		                        &call->result_span)) {
+			call->result_gen = 0;
+			return CAPOS_E_BAD_POINTER;
+		}
+		call->result_gen = p->as.gen;
+	}
+	if (!s->params_len) {
+		__builtin_memcpy(call->params, call_empty_message,
+		                 sizeof(call_empty_message)); /* inline */
+		return 0;
+	}
+	if (as_read_user_cached(&p->as, &t->ucache, s->params_addr, len,
+	                        call->params))
+		return CAPOS_E_BAD_POINTER;
+	if (!call_message_framing_ok(call->params, len))
+		return CAPOS_E_BAD_MESSAGE;
+	return 0;
+}
 /* The session reference of `session` on ep, computed and cached. */
 void session_ref_hash(struct endpoint *ep, uint64_t session, uint8_t out[16]);
 
