@@ -40,11 +40,6 @@ struct process *current_process(void)
 	return t ? t->proc : NULL;
 }
 
-void process_activate(struct process *p)
-{
-	as_activate(&p->as);
-}
-
 const uint64_t proc_default_limits[LEDGER_COUNT] = {
     [LEDGER_FRAMES] = PROC_FRAMES_QUOTA_DEFAULT,
     [LEDGER_CAP_SLOTS] = CAPOS_CAP_SLOTS_DEFAULT,

@@ -136,7 +136,11 @@ struct process *process_spawn(const char *name, const void *elf, size_t len,
 /* The current thread's process, or NULL for kernel threads. */
 struct process *current_process(void);
 
-void process_activate(struct process *p);
+/* Loads p's address space on this CPU (inline: every switch does). */
+static inline void process_activate(struct process *p)
+{
+	as_activate(&p->as);
+}
 
 /* Ends the current process (exit system call). */
 __attribute__((noreturn)) void process_exit(int64_t code);
