@@ -6,7 +6,8 @@
  * call the path must refuse - malformed, bad pointers, reserved fields,
  * a stale CapId, a result buffer too small, a malformed or exceptional
  * RETURN - gets what the ordinary path gives it, with the server
- * waiting, and the calls after it work. tests/system/epdirect.test
+ * waiting, and the calls after it work. Then the same with a server in
+ * another process (user/benchsrv). tests/system/epdirect.test
  * checks the kernel's count of direct calls and replies, and that the
  * heap is back.
  */
@@ -204,9 +205,45 @@ static void refused(void (*edit)(struct capos_sqe *), int want,
 	      what, err_name(rc));
 }
 
+/*
+ * The same across processes: user/benchsrv, spawned with the server
+ * facet of a second endpoint, serves it with the same loop. Returns true
+ * if echo calls come back whole and two refusals get their errors.
+ */
+static bool other_process(capos_cap_t factory, capos_cap_t spawner)
+{
+	static const struct rt_quotas q = {256, 8, 1, 0, 65536};
+	capos_cap_t own = client, srv, handle = 0;
+	struct capos_cqe cqe;
+	struct rt_grant g;
+	uint32_t bad = 0;
+	bool ok;
+
+	if (rt_endpoint_create(factory, CAPOS_ECHO_INTERFACE_ID, &srv,
+	                       &client) != 0) {
+		client = own;
+		return false;
+	}
+	g = (struct rt_grant){"server", srv, CAPOS_XFER_MOVE};
+	ok = rt_spawn(spawner, "benchsrv", "benchsrv", &g, 1, &q, &handle, NULL,
+	              0) == 0;
+	for (uint32_t i = 0; ok && i < CALLS / 2; i++)
+		bad += !echo_ok(0, i) + !echo_ok(1 + i % 30, 200 + i);
+	ok = ok && !bad && odd_call(bad_framing, &cqe) == CAPOS_E_BAD_MESSAGE &&
+	     odd_call(small_result, &cqe) == CAPOS_E_BUFFER_TOO_SMALL &&
+	     cqe.needed == 40 && echo_ok(4, 94);
+	if (handle) {
+		rt_process_kill(handle);
+		rt_release_now(handle);
+	}
+	rt_release_now(client);
+	client = own;
+	return ok;
+}
+
 int main(void)
 {
-	capos_cap_t threads, factory;
+	capos_cap_t threads, factory, spawner;
 	struct capos_cqe cqe;
 	rt_thread_t srv;
 	uint32_t bad = 0;
@@ -216,8 +253,9 @@ int main(void)
 	report_con = rt_capset_find("console", RT_IFACE_CONSOLE);
 	threads = rt_capset_find("threads", RT_IFACE_THREAD_SPAWNER);
 	factory = rt_capset_find("endpoints", RT_IFACE_ENDPOINT_FACTORY);
-	if (!check(report_con && threads && factory,
-	           "granted console, threads and endpoints") ||
+	spawner = rt_capset_find("spawner", RT_IFACE_PROCESS_SPAWNER);
+	if (!check(report_con && threads && factory && spawner,
+	           "granted console, threads, endpoints and spawner") ||
 	    !check(rt_endpoint_create(factory, CAPOS_ECHO_INTERFACE_ID, &server,
 	                              &client) == 0 &&
 	               rt_thread_spawn(threads, serve, NULL, 0, &srv) == 0,
@@ -252,5 +290,9 @@ int main(void)
 	rc = odd_call(exception, &cqe);
 	check(rc == 40 && (cqe.flags & CAPOS_CQE_EXCEPTION) && echo_ok(4, 96),
 	      "an exception RETURN arrives with the EXCEPTION flag");
+	check(other_process(factory, spawner),
+	      "a server in another process: %u echo calls come back whole, "
+	      "malformed params and a small result buffer refused",
+	      CALLS);
 	capos_exit(report_finish());
 }
