@@ -62,18 +62,6 @@ uint32_t cap_table_available(const struct cap_table *t)
  * generation and is in `state`; NULL otherwise. Generation 0 never
  * matches: no slot ever has it.
  */
-static struct cap_slot *find(struct cap_table *t, capos_cap_t id, uint8_t state)
-{
-	uint32_t idx = CAPOS_CAPID_INDEX(id);
-	struct cap_slot *s;
-
-	if (idx >= t->capacity)
-		return NULL;
-	s = &t->slots[idx];
-	if (s->state != state || s->gen != CAPOS_CAPID_GEN(id))
-		return NULL;
-	return s;
-}
 
 static capos_cap_t slot_id(const struct cap_table *t, const struct cap_slot *s)
 {
@@ -145,7 +133,7 @@ int cap_table_alloc(struct cap_table *t, capos_cap_t *id)
 int cap_table_install(struct cap_table *t, capos_cap_t id, void *object,
                       uint64_t interface_id, uint8_t xfer_allow, uint32_t kind)
 {
-	struct cap_slot *s = find(t, id, CAP_SLOT_PENDING);
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_PENDING);
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
@@ -161,7 +149,7 @@ int cap_table_install(struct cap_table *t, capos_cap_t id, void *object,
 
 int cap_table_cancel(struct cap_table *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, CAP_SLOT_PENDING);
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_PENDING);
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
@@ -215,7 +203,7 @@ int cap_table_lookup_copy(const struct cap_table *t, capos_cap_t id,
 
 int cap_table_remove(struct cap_table *t, capos_cap_t id, void **object)
 {
-	struct cap_slot *s = find(t, id, CAP_SLOT_LIVE);
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_LIVE);
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
@@ -245,7 +233,7 @@ bool cap_table_next(struct cap_table *t, uint32_t *pos, capos_cap_t *id,
 
 int cap_table_reserve(struct cap_table *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, CAP_SLOT_LIVE);
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_LIVE);
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
@@ -257,7 +245,7 @@ int cap_table_reserve(struct cap_table *t, capos_cap_t id)
 
 int cap_table_commit_move(struct cap_table *t, capos_cap_t id, void **object)
 {
-	struct cap_slot *s = find(t, id, CAP_SLOT_RESERVED);
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_RESERVED);
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;
@@ -269,7 +257,7 @@ int cap_table_commit_move(struct cap_table *t, capos_cap_t id, void **object)
 
 int cap_table_rollback(struct cap_table *t, capos_cap_t id)
 {
-	struct cap_slot *s = find(t, id, CAP_SLOT_RESERVED);
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_RESERVED);
 
 	if (!s)
 		return CAPOS_E_BAD_CAP;

@@ -141,17 +141,28 @@ int cap_table_insert(struct cap_table *t, void *object, uint64_t interface_id,
  * next_free or reserved. What it points to may change with any later
  * call that changes the table.
  */
-static inline int cap_table_lookup(struct cap_table *t, capos_cap_t id,
-                                   struct cap_slot **slot)
+/* The slot id names if it is in `state`, or NULL (inline: every call
+ * through the ring looks its cap up). */
+static inline struct cap_slot *cap_table_find(struct cap_table *t,
+                                              capos_cap_t id, uint8_t state)
 {
 	uint32_t idx = CAPOS_CAPID_INDEX(id);
 	struct cap_slot *s;
 
-	/* Inline: every call through the ring looks its cap up. */
 	if (idx >= t->capacity)
-		return CAPOS_E_BAD_CAP;
+		return NULL;
 	s = &t->slots[idx];
-	if (s->state != CAP_SLOT_LIVE || s->gen != CAPOS_CAPID_GEN(id))
+	if (s->state != state || s->gen != CAPOS_CAPID_GEN(id))
+		return NULL;
+	return s;
+}
+
+static inline int cap_table_lookup(struct cap_table *t, capos_cap_t id,
+                                   struct cap_slot **slot)
+{
+	struct cap_slot *s = cap_table_find(t, id, CAP_SLOT_LIVE);
+
+	if (!s)
 		return CAPOS_E_BAD_CAP;
 	*slot = s;
 	return 0;

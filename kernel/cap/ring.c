@@ -493,22 +493,6 @@ void call_make_pending(struct call *c, struct pending_call *pc,
 	             cancel);
 }
 
-static inline void unlink_pending(struct pending_call *pc)
-{
-	for (struct pending_call **p = &pc->thread->pending; *p;
-	     p = &(*p)->next) {
-		if (*p == pc) {
-			*p = pc->next;
-			return;
-		}
-	}
-}
-
-void pending_unlink(struct pending_call *pc)
-{
-	unlink_pending(pc);
-}
-
 /* Copies into the caller's memory through its page tables (direct map),
  * so it works whatever address space is live. */
 static int copy_to_thread(struct thread *t, uint64_t uaddr, const void *src,
@@ -560,7 +544,7 @@ static void pending_post(struct pending_call *pc, int result, const void *msg,
 	    .needed = result == CAPOS_E_BUFFER_TOO_SMALL ? pc->needed : 0,
 	};
 
-	unlink_pending(pc);
+	pending_unlink(pc);
 	if (result >= 0 && copy_len &&
 	    copy_to_thread(t, pc->result_addr, msg, copy_len)) {
 		cqe = (struct capos_cqe){.user_data = pc->user_data,
@@ -591,7 +575,7 @@ static bool post_success(struct pending_call *pc, int result, uint32_t flags,
 	bool wake;
 
 	KASSERT(result >= 0);
-	unlink_pending(pc);
+	pending_unlink(pc);
 	spin_lock(&t->ring_lock);
 	KASSERT(t->cq_reserved > 0);
 	t->cq_reserved--;

@@ -354,8 +354,10 @@ static struct ep_facet *facet_of(struct kobject *o, bool server)
 	return (struct ep_facet *)o;
 }
 
-int recv_prepare(struct endpoint *ep, struct thread *t,
-                 const struct capos_sqe *s, struct ep_recv **out)
+/* A RECV record for thread t's RECV s with its buffer resolved: returns
+ * 0 (*out set), CAPOS_E_QUOTA or CAPOS_E_BAD_POINTER (nothing held). */
+static int recv_prepare(struct endpoint *ep, struct thread *t,
+                        const struct capos_sqe *s, struct ep_recv **out)
 {
 	struct ep_recv *r = ep->spare_recv;
 
@@ -366,18 +368,9 @@ int recv_prepare(struct endpoint *ep, struct thread *t,
 	} else {
 		r->gen = 0; /* no span kept */
 	}
-	/* Resolved now and kept: delivery writes through it. A kept record
-	 * usually holds it already (gens name the address space: as.h). */
-	if (r->gen != t->proc->as.gen || r->span.va != s->result_addr ||
-	    r->span.len != s->result_len) {
-		if (!as_span_get_cached(&t->proc->as, &t->ucache,
-		                        s->result_addr, s->result_len, true,
-		                        &r->span)) {
-			r->gen = 0;
-			recv_free(ep, r);
-			return CAPOS_E_BAD_POINTER;
-		}
-		r->gen = t->proc->as.gen;
+	if (!recv_span_ready(r, t, s)) {
+		recv_free(ep, r);
+		return CAPOS_E_BAD_POINTER;
 	}
 	*out = r;
 	return 0;

@@ -126,28 +126,6 @@ static struct ep_call *direct_inflight(struct endpoint *ep, uint32_t id)
 	return call && call->call_id == id ? call : find_inflight(ep, id);
 }
 
-/*
- * Readies the kept RECV record r for thread t's RECV s without taking
- * it: its buffer resolved (recv_prepare's work on a kept record).
- * Returns false if that fails.
- */
-static bool direct_recv_ready(struct ep_recv *r, struct thread *t,
-                              const struct capos_sqe *s)
-{
-	struct process *p = t->proc;
-
-	if (r->gen == p->as.gen && r->span.va == s->result_addr &&
-	    r->span.len == s->result_len)
-		return true;
-	if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
-	                        s->result_len, true, &r->span)) {
-		r->gen = 0;
-		return false;
-	}
-	r->gen = p->as.gen;
-	return true;
-}
-
 struct thread *endpoint_direct_reply_recv(struct thread *t,
                                           const struct capos_sqe *ret,
                                           const struct capos_sqe *recv)
@@ -182,7 +160,8 @@ struct thread *endpoint_direct_reply_recv(struct thread *t,
 	    call->result_gen != caller->proc->as.gen ||
 	    need > call->pc.result_cap)
 		return NULL;
-	if (!direct_recv_ready(r, t, recv))
+	/* Readied while still the spare: a failure leaves it there. */
+	if (!recv_span_ready(r, t, recv))
 		return NULL;
 	/* A server usually replies from its RECV buffer, which r's span
 	 * (just checked, for the next RECV) holds already. */

@@ -239,12 +239,30 @@ static inline struct capos_recv_header *call_header(struct ep_call *call,
 /* The call in flight on ep with that id, or NULL; and its unlinking. */
 struct ep_call *find_inflight(struct endpoint *ep, uint32_t id);
 void unlink_inflight(struct ep_call *call);
-/* A RECV record for thread t's RECV s with its buffer resolved: returns
- * 0 (*out set) or CAPOS_E_QUOTA or CAPOS_E_BAD_POINTER (nothing held).
- * recv_arm links it as waiting on ep (a reference to ep, a pending
- * record of t); recv_free gives back one never armed. */
-int recv_prepare(struct endpoint *ep, struct thread *t,
-                 const struct capos_sqe *s, struct ep_recv **out);
+/*
+ * Resolves the buffer of thread t's RECV s into record r's span and
+ * keeps it: delivery writes through it. A kept record usually holds it
+ * already (gens name the address space: as.h). Returns false if the
+ * buffer is not t's to write (r keeps no span then).
+ */
+static inline bool recv_span_ready(struct ep_recv *r, struct thread *t,
+                                   const struct capos_sqe *s)
+{
+	struct process *p = t->proc;
+
+	if (r->gen == p->as.gen && r->span.va == s->result_addr &&
+	    r->span.len == s->result_len)
+		return true;
+	if (!as_span_get_cached(&p->as, &t->ucache, s->result_addr,
+	                        s->result_len, true, &r->span)) {
+		r->gen = 0;
+		return false;
+	}
+	r->gen = p->as.gen;
+	return true;
+}
+/* Links a readied RECV record as waiting on ep (a reference to ep, a
+ * pending record of t); recv_free gives back one never armed. */
 static inline void recv_arm(struct endpoint *ep, struct ep_recv *r,
                             struct thread *t, const struct capos_sqe *s)
 {

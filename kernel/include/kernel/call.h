@@ -128,7 +128,16 @@ void pending_complete_handoff(struct pending_call *pc, int result,
                               uint32_t flags, uint32_t call_id, uint16_t caps);
 
 /* Unlinks pc from its thread's list of pending calls. */
-void pending_unlink(struct pending_call *pc);
+static inline void pending_unlink(struct pending_call *pc)
+{
+	for (struct pending_call **p = &pc->thread->pending; *p;
+	     p = &(*p)->next) {
+		if (*p == pc) {
+			*p = pc->next;
+			return;
+		}
+	}
+}
 
 /*
  * The direct path's completions (kernel/object/endpoint_direct.c): true
@@ -152,8 +161,7 @@ _Static_assert(__builtin_offsetof(struct capos_cqe, result) == 8 &&
  * Completes pc as pending_complete_handoff would (no flags, no caps),
  * for a thread ring_wakes_on_one accepts: its wait is over and the
  * caller runs it next (sched_switch_direct). It knows more than the
- * general post: pc is usually the head of the thread's pending list (the
- * SQE it waits on was its last), and the CQE goes in as four words.
+ * general post: no wake-up to decide, and the CQE goes in as four words.
  * Without the ring lock: the thread does not run, and everyone else who
  * posts to its CQ holds the big lock, as we do (kernel/cap/ring.c).
  */
@@ -164,7 +172,7 @@ static inline void pending_complete_direct(struct pending_call *pc, int result,
 	struct thread *t = pc->thread;
 	cqe_word_t *c;
 
-	if (t->pending == pc)
+	if (t->pending == pc) /* usually: the SQE it waits on was its last */
 		t->pending = pc->next;
 	else
 		pending_unlink(pc);
