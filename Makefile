@@ -6,7 +6,7 @@
 #   make debug      boot paused with QEMU's gdb stub on :1234 (docs/debugging.md)
 #   make bench      print the benchmark table, then the SMP scaling table
 #   make bench-scaling  only the SMP scaling table (tools/bench_scaling.py)
-#   make profile BREAK=fn [ANCHOR=fn SKIP=n STEPS=n]
+#   make profile BREAK=fn [ANCHOR=fn HITS=n SKIP=n STEPS=n]
 #                   guest instructions by function over one stretch of the
 #                   benchmark boot (tools/insnprof.py, docs/performance.md)
 #   make clean
@@ -214,17 +214,18 @@ bench-scaling:
 	@python3 tools/bench_scaling.py --build $(BUILD)/bench \
 		--iso $(BUILD)/bench/capos.iso
 
-# One endpoint round trip by default (between two entries to the direct
-# path's CALL, after 60 warm-up calls).
-BREAK  ?= endpoint_direct_call
+# One endpoint round trip by default: both sides enter the direct path,
+# so a cycle spans two entries (after 60 warm-up entries).
+BREAK  ?= endpoint_direct_enter
 ANCHOR ?= $(BREAK)
+HITS   ?= $(if $(filter endpoint_direct_enter,$(ANCHOR)),2,1)
 SKIP   ?= 60
-STEPS  ?= 10000
+STEPS  ?= 4000
 profile:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/bench DEBUG=0 iso
 	@python3 tools/insnprof.py --build $(BUILD)/bench --break $(BREAK) \
 		--skip $(SKIP) --steps $(STEPS) \
-		$(if $(ANCHOR),--anchor $(ANCHOR))
+		$(if $(ANCHOR),--anchor $(ANCHOR) --anchor-hits $(HITS))
 
 # The profiler still names every instruction of a NOP round trip: the
 # kernel's per-CPU layout and the programs' symbols are what it reads.

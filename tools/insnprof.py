@@ -159,13 +159,14 @@ def trace(a, workdir):
     return steps, roots
 
 
-def one_cycle(steps, anchor_pc):
-    """The steps from the first entry to anchor_pc to the next one."""
+def one_cycle(steps, anchor_pc, per_cycle):
+    """The steps from the first entry to anchor_pc to the per_cycle'th
+    next one (2 when both sides of a round trip enter it)."""
     hits = [i for i, (pc, _) in enumerate(steps) if pc == anchor_pc]
-    if len(hits) < 2:
+    if len(hits) < per_cycle + 1:
         sys.exit("insnprof: the anchor ran %d times in %d steps; step more"
                  % (len(hits), len(steps)))
-    return steps[hits[0]:hits[1]]
+    return steps[hits[0]:hits[per_cycle]]
 
 
 def main():
@@ -180,8 +181,12 @@ def main():
                     help="entries to --break to let pass first (warm-up)")
     ap.add_argument("--steps", type=int, default=10000)
     ap.add_argument("--anchor", help="count one cycle between two entries")
+    ap.add_argument("--anchor-hits", type=int, default=1,
+                    help="entries to the anchor in one cycle (default 1)")
     ap.add_argument("--top", type=int, default=60)
     ap.add_argument("--flow", help="write the run-length sequence here")
+    ap.add_argument("--pcs", help="write each instruction's address, count and "
+                    "prog:function here (for objdump --disassemble)")
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--check", action="store_true",
                     help="fail unless every instruction was attributed to "
@@ -196,7 +201,7 @@ def main():
         pc = namer.address(a.anchor)
         if pc is None:
             sys.exit("insnprof: no kernel function " + a.anchor)
-        steps = one_cycle(steps, pc)
+        steps = one_cycle(steps, pc, a.anchor_hits)
     names = [namer.name(pc, root) for pc, root in steps]
     what = "one cycle of %s" % a.anchor if a.anchor else "the trace"
     print("insnprof: %d instructions in %s" % (len(names), what))
@@ -209,6 +214,12 @@ def main():
             sys.exit("insnprof: check failed: %d unattributed, parts %s"
                      % (len(unknown), sorted(progs)))
         print("insnprof: check passed (%s)" % ", ".join(sorted(progs)))
+    if a.pcs:
+        with open(a.pcs, "w") as f:
+            counts = collections.Counter(steps)
+            for pc, root in sorted(counts):
+                f.write("%x %d %s\n" % (pc, counts[(pc, root)],
+                                         namer.name(pc, root)))
     if a.flow:
         with open(a.flow, "w") as f:
             prev, run = None, 0

@@ -2,8 +2,10 @@
  * ring_enter.c - the cap_enter system call: the user's ring indices read
  * once and checked, the batch taken (a run of NOPs here, under one hold
  * of the ring lock; anything else by ring.c), the wait for completions,
- * the direct path of an endpoint call and its answer (ring_direct), and
- * the way back to user mode.
+ * and the way back to user mode. A batch that may be one side of a
+ * synchronous endpoint call goes to the endpoint's direct path
+ * (kernel/object/endpoint_direct.c), which comes back here through the
+ * ring_direct_* ways out if it cannot take it or must not return at once.
  *
  * entry.S calls ring_enter with interrupts off (SFMASK) and they stay
  * off until the call waits: the whole batch is one interrupt-off window,
@@ -148,73 +150,20 @@ static __attribute__((noinline)) long ring_batch(struct thread *t,
 	return to_user(t, posted);
 }
 
-/*
- * The direct path (kernel/object/endpoint_direct.c): a cap_enter that
- * takes one CALL, or a RETURN and the next RECV, and waits for one CQE
- * with none posted - each side of a synchronous call. If the endpoint's
- * peer thread waits for exactly what the batch gives it, the batch is
- * done in one pass and this thread blocks with the CPU going straight to
- * the peer. If the batch is not one of those or the endpoint says no,
- * nothing has changed and the ordinary path (ring_batch) takes it.
- * Returns what cap_enter returns.
- */
-static __attribute__((noinline)) long ring_direct(struct thread *t,
-                                                  uint32_t take)
+/* The direct path's ways back (kernel/ring.h). */
+long ring_direct_refused(struct thread *t, uint32_t take)
 {
-	struct capos_ring *r = t->ring;
-	const volatile struct capos_sqe *head = &r->sq[t->sq_head & SQ_MASK];
-	struct capos_sqe sqe[2];
-	struct thread *peer;
-	long posted;
-
-	/* A first look keeps other batches off this path cheaply: the
-	 * message size, the RECV after a RETURN. ring_enter looked at the
-	 * opcode and the kind of the cap's slot (read without the big lock,
-	 * it may be stale: the endpoint looks the cap up again). */
-	if (head->params_len > ENDPOINT_DIRECT_MAX ||
-	    (take == 2 &&
-	     r->sq[(t->sq_head + 1) & SQ_MASK].opcode != CAPOS_OP_RECV))
-		goto not_taken;
-	/* Copied before use: the user may rewrite the SQ meanwhile. */
-	sqe[0] = r->sq[t->sq_head & SQ_MASK];
-	if (take == 2)
-		sqe[1] = r->sq[(t->sq_head + 1) & SQ_MASK];
-	if (!kernel_lock_held()) /* interrupts are off */
-		kernel_lock();
-	/* Under the big lock only this thread changes its CQ (ring.c), so
-	 * the room counted here holds, and the slot is reserved without the
-	 * ring lock: one for the CALL or the RECV (a quiet RETURN posts
-	 * none). */
-	if (CAPOS_RING_CQ_ENTRIES - cq_pending(t) - t->cq_reserved < take)
-		goto not_taken;
-	t->cq_reserved++;
-	peer = take == 1 ? endpoint_direct_call(t, &sqe[0])
-	                 : endpoint_direct_reply_recv(t, &sqe[0], &sqe[1]);
-	if (!peer) {
-		t->cq_reserved--;
-		goto not_taken;
-	}
-	t->sq_head += take;
-	t->sqe_seq += take;
-	r->hdr.sq_head = t->sq_head;
-	if (peer == t) /* its RECV got a queued call: no wait */
-		return to_user(t, cq_pending(t));
-	t->wait_min = 1;
-	t->waiting_cq = true;
-	sched_switch_direct(peer);
-	/* Woken: by the answer (the usual way out: the big lock came
-	 * along, nothing else to do), or a kill (or a wake with nothing
-	 * posted, which waits on as ring_wait would). */
-	posted = cq_pending(t);
-	if (posted && !t->killed && !this_cpu()->need_resched) {
-		kernel_unlock();
-		return posted;
-	}
-	if (posted || t->killed)
-		return to_user(t, posted);
-	return ring_wait(t, 1, CAPOS_TIMEOUT_NONE);
-not_taken:
 	return ring_batch(t, take, 1, CAPOS_TIMEOUT_NONE);
+}
+
+long ring_direct_leave(struct thread *t, long rc)
+{
+	return to_user(t, rc);
+}
+
+long ring_direct_wait(struct thread *t)
+{
+	return ring_wait(t, 1, CAPOS_TIMEOUT_NONE);
 }
 
 long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
@@ -239,8 +188,10 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	/* Nothing to take, nothing to wait for, no hand-off left over. */
 	if (!take && (posted >= min_complete || !timeout_ns) && !t->may_handoff)
 		return to_user(t, posted);
-	/* One CALL, or a RETURN and (ring_direct looks) a RECV, waiting for
-	 * the answer: perhaps the endpoint's direct path. */
+	/* One CALL, or a RETURN and (the direct path looks) a RECV,
+	 * waiting for the answer: perhaps the endpoint's direct path. The
+	 * slot's kind is read without the big lock and may be stale: the
+	 * endpoint looks the cap up again. */
 	if (take - 1 < 2 &&
 	    r->sq[t->sq_head & SQ_MASK].opcode ==
 	        (take == 1 ? CAPOS_OP_CALL : CAPOS_OP_RETURN) &&
@@ -248,6 +199,6 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	    !t->may_handoff &&
 	    cap_table_kind_hint(&t->proc->caps, r->sq[t->sq_head & SQ_MASK].cap,
 	                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
-		return ring_direct(t, take);
+		return endpoint_direct_enter(t, take);
 	return ring_batch(t, take, min_complete, timeout_ns);
 }

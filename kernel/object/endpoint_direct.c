@@ -5,11 +5,13 @@
  * with the CPU going to the peer at once (seL4's fastpath, for a ring).
  * No queue, no matching loop, no wake-up through the scheduler.
  *
- * kernel/cap/ring_enter.c decides when a cap_enter may go this way and
- * does the switch; these functions decide whether the endpoint allows it
- * and do the endpoint's part. Each does all or nothing: every check and
- * every step that can fail comes before the first change, so a refusal
- * (NULL) leaves the SQEs to the ordinary path (endpoint.c), which gives
+ * kernel/cap/ring_enter.c sends here a cap_enter that may be one side of
+ * a synchronous call (endpoint_direct_enter); all of it, from the SQEs to
+ * the switch, is this one function with the steps below inlined: a round
+ * trip crosses it twice, and each call between functions cost a tenth of
+ * its own work in saved registers. Each side does all or nothing: every
+ * check and every step that can fail comes before the first change, so a
+ * refusal leaves the SQEs to the ordinary path (endpoint.c), which gives
  * them the same outcome or its own errors. Where the ordinary path takes
  * several steps (queue the call, charge the queue, match, refund), this
  * one makes their net change. docs/endpoints.md, "The direct path".
@@ -18,16 +20,22 @@
 #include <capos/errors.h>
 #include <capos/ring.h>
 #include <kernel/as.h>
+#include <kernel/biglock.h>
 #include <kernel/call.h>
+#include <kernel/cpu.h>
 #include <kernel/endpoint.h>
 #include <kernel/proc.h>
+#include <kernel/ring.h>
 #include <kernel/thread.h>
 #include "endpoint_impl.h"
 
 /* Params go in the call record, replies through the kernel stack;
  * bigger ones take the ordinary path. */
-#define DIRECT_REPLY_MAX ENDPOINT_DIRECT_MAX
+#define ENDPOINT_DIRECT_MAX 256
+#define DIRECT_REPLY_MAX    ENDPOINT_DIRECT_MAX
 _Static_assert(ENDPOINT_DIRECT_MAX <= EP_INLINE_PARAMS, "params fit");
+
+#define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
 
 /* Returns true if the CALL SQE s is one the direct path takes: no
  * flags, no transfers, params that fit the record (or none). */
@@ -40,7 +48,13 @@ static bool direct_call_sqe(const struct capos_sqe *s)
 	       s->result_len <= CAPOS_MSG_MAX;
 }
 
-struct thread *endpoint_direct_call(struct thread *t, const struct capos_sqe *s)
+/*
+ * Thread t's CALL s, done whole if the server thread waits for exactly
+ * this call. Returns that server (its CQE posted, its wait over: it runs
+ * next, t waiting for its own CQE) or NULL, nothing changed.
+ */
+static inline __attribute__((always_inline)) struct thread *
+direct_call(struct thread *t, const struct capos_sqe *s)
 {
 	struct process *p = t->proc;
 	uint32_t len =
@@ -126,9 +140,16 @@ static struct ep_call *direct_inflight(struct endpoint *ep, uint32_t id)
 	return call && call->call_id == id ? call : find_inflight(ep, id);
 }
 
-struct thread *endpoint_direct_reply_recv(struct thread *t,
-                                          const struct capos_sqe *ret,
-                                          const struct capos_sqe *recv)
+/*
+ * Thread t's RETURN ret and next RECV recv, done whole if the caller
+ * waits for exactly this answer. Returns that caller (as direct_call
+ * returns the server); t itself when a queued call took the RECV at once
+ * (the caller woken, t's CQE posted: t goes on); or NULL, nothing
+ * changed.
+ */
+static inline __attribute__((always_inline)) struct thread *
+direct_reply_recv(struct thread *t, const struct capos_sqe *ret,
+                  const struct capos_sqe *recv)
 {
 	static const uint8_t zeros[8];
 	uint8_t msg[DIRECT_REPLY_MAX] __attribute__((aligned(8)));
@@ -205,4 +226,85 @@ struct thread *endpoint_direct_reply_recv(struct thread *t,
 	match(ep);
 	sched_wake(caller);
 	return t;
+}
+
+/* Copies an SQE out of the shared ring a word at a time: volatile, so
+ * the compiler cannot go back to the ring for a field it checked (the
+ * user may rewrite it meanwhile). */
+static inline void sqe_copy(struct capos_sqe *dst, const struct capos_sqe *src)
+{
+	typedef uint64_t __attribute__((may_alias)) sqe_word_t;
+	const volatile sqe_word_t *from = (const volatile sqe_word_t *)src;
+	sqe_word_t *to = (sqe_word_t *)dst;
+
+	_Static_assert(sizeof(*dst) == 8 * sizeof(uint64_t), "8 words");
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++)
+		to[i] = from[i];
+}
+
+/* One side of a call (take 1: the CALL; take 2: the RETURN and RECV);
+ * inlined once for each, so each copy holds its side's work alone. */
+static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
+                                                               uint32_t take)
+{
+	struct capos_ring *r = t->ring;
+	struct capos_sqe sqe[2];
+	struct thread *peer;
+	uint32_t posted;
+
+	sqe_copy(&sqe[0], &r->sq[t->sq_head & SQ_MASK]);
+	/* A first look keeps other batches off the big lock cheaply: the
+	 * message size, the RECV after a RETURN. */
+	if (sqe[0].params_len > ENDPOINT_DIRECT_MAX)
+		return ring_direct_refused(t, take);
+	if (take == 2) {
+		sqe_copy(&sqe[1], &r->sq[(t->sq_head + 1) & SQ_MASK]);
+		if (sqe[1].opcode != CAPOS_OP_RECV)
+			return ring_direct_refused(t, take);
+	}
+	if (!kernel_lock_held()) /* interrupts are off */
+		kernel_lock();
+	/* Under the big lock only this thread changes its CQ (ring.c), so
+	 * the room counted here holds, and the slot is reserved without the
+	 * ring lock: one for the CALL or the RECV (a quiet RETURN posts
+	 * none). */
+	if (CAPOS_RING_CQ_ENTRIES - (t->cq_tail - t->cq_head_seen) -
+	        t->cq_reserved <
+	    take)
+		return ring_direct_refused(t, take);
+	t->cq_reserved++;
+	peer = take == 1 ? direct_call(t, &sqe[0])
+	                 : direct_reply_recv(t, &sqe[0], &sqe[1]);
+	if (!peer) {
+		t->cq_reserved--;
+		return ring_direct_refused(t, take);
+	}
+	t->sq_head += take;
+	t->sqe_seq += take;
+	r->hdr.sq_head = t->sq_head;
+	if (peer == t) /* its RECV got a queued call: no wait */
+		return ring_direct_leave(t, t->cq_tail - t->cq_head_seen);
+	t->wait_min = 1;
+	t->waiting_cq = true;
+	sched_switch_direct(peer);
+	/* Woken: by the answer (the usual way out: the big lock came
+	 * along, nothing else to do), or a kill (or a wake with nothing
+	 * posted, which waits on as a blocked cap_enter would). */
+	posted = t->cq_tail - t->cq_head_seen;
+	if (__builtin_expect(posted && !t->killed && !this_cpu()->need_resched,
+	                     1)) {
+		kernel_unlock();
+		return posted;
+	}
+	if (posted || t->killed)
+		return ring_direct_leave(t, posted);
+	return ring_direct_wait(t);
+}
+
+long endpoint_direct_enter(struct thread *t, uint32_t take)
+{
+	if (take == 1)
+		return direct_enter(t, 1);
+	return direct_enter(t, 2);
 }

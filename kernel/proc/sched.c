@@ -292,8 +292,7 @@ void sched_switch_direct(struct thread *next)
 	next->timed_out = false;
 	next->state = THREAD_RUNNING;
 	next->cpu = c;
-	process_activate(next->proc);
-	arch_thread_switch(prev, next);
+	arch_thread_switch_as(prev, next, &next->proc->as);
 	/* Possibly on another CPU now. */
 	if (__builtin_expect(this_cpu()->to_reap != NULL, 0))
 		reap();

@@ -103,6 +103,17 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* Loads page-table root `root` and notes it in *active (the CPU's
+ * active_root). A CR3 write flushes the TLB's non-global entries, so it
+ * is skipped if the root is loaded already (a thread of the same
+ * process, or the kernel's root again). */
+static inline void cpu_load_root(uint64_t *active, uint64_t root)
+{
+	if (read_cr3() != root)
+		write_cr3(root);
+	*active = root;
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

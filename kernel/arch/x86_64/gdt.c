@@ -23,6 +23,7 @@ struct tss {
 	uint16_t iomap_base;
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
+_Static_assert(offsetof(struct tss, rsp) == TSS_RSP0, "rsp0 (gdt.h)");
 
 #define GDT_ENTRIES 7
 
@@ -111,11 +112,6 @@ void *gdt_boot_tss(void)
 void *gdt_tables_tss(void *tables)
 {
 	return &((struct cpu_tables *)tables)->tss;
-}
-
-void tss_set_kernel_stack(void *cpu_tss, uint64_t top)
-{
-	((struct tss *)cpu_tss)->rsp[0] = top;
 }
 
 bool ist_stack_contains(uint64_t addr)

@@ -30,8 +30,14 @@ void gdt_init_cpu(void *tables);
 /* The boot CPU's TSS, and the one in an AP's tables. */
 void *gdt_boot_tss(void);
 void *gdt_tables_tss(void *tables);
-/* Where the CPU owning cpu_tss enters the kernel from user mode. */
-void tss_set_kernel_stack(void *cpu_tss, uint64_t top);
+/* Where the CPU owning cpu_tss enters the kernel from user mode: its
+ * TSS's rsp0, at TSS_RSP0 (gdt.c checks it; unaligned, as the TSS
+ * layout has it). Inline: every switch to another thread sets it. */
+#define TSS_RSP0 4
+static inline void tss_set_kernel_stack(void *cpu_tss, uint64_t top)
+{
+	__builtin_memcpy((uint8_t *)cpu_tss + TSS_RSP0, &top, sizeof(top));
+}
 bool ist_stack_contains(uint64_t addr);
 #endif
 

@@ -75,9 +75,10 @@ void arch_thread_init(struct thread *t, void (*fn)(void *), void *arg)
 	memcpy(t->arch.fpu, fpu_initial, sizeof(t->arch.fpu));
 }
 
-void arch_thread_switch(struct thread *prev, struct thread *next)
+/* The switch itself; inlined into both ways in below. */
+static inline __attribute__((always_inline)) void
+thread_switch(struct cpu *c, struct thread *prev, struct thread *next)
 {
-	struct cpu *c = this_cpu();
 	uint64_t top = (uint64_t)next->kstack + KSTACK_SIZE;
 
 	asm volatile("fxsave %0" : "=m"(prev->arch.fpu));
@@ -90,6 +91,20 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 	c->kernel_rsp = top;
 	c->current = next;
 	arch_context_switch(&prev->arch.rsp, next->arch.rsp);
+}
+
+void arch_thread_switch(struct thread *prev, struct thread *next)
+{
+	thread_switch(this_cpu(), prev, next);
+}
+
+void arch_thread_switch_as(struct thread *prev, struct thread *next,
+                           const struct addr_space *as)
+{
+	struct cpu *c = this_cpu();
+
+	cpu_load_root(&c->active_root, as->root);
+	thread_switch(c, prev, next);
 }
 
 void arch_thread_set_tls(struct thread *t, uint64_t base)

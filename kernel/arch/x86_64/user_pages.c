@@ -405,18 +405,10 @@ void as_span_read_pages(const struct as_span *sp, uint32_t off, void *dst,
  * shootdown knows which CPUs to ask (smp_tlb_shootdown). */
 void as_activate(const struct addr_space *as)
 {
-	struct cpu *c = this_cpu();
-
-	if (read_cr3() != as->root)
-		write_cr3(as->root);
-	c->active_root = as->root;
+	cpu_load_root(&this_cpu()->active_root, as->root);
 }
 
 void as_activate_kernel(void)
 {
-	paddr_t k = virt_to_phys(pt_kernel_pml4());
-
-	if (read_cr3() != k)
-		write_cr3(k);
-	this_cpu()->active_root = k;
+	cpu_load_root(&this_cpu()->active_root, virt_to_phys(pt_kernel_pml4()));
 }

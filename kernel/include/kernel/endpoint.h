@@ -53,21 +53,4 @@ struct endpoint_stats {
 };
 void endpoint_get_stats(struct endpoint_stats *st);
 
-/*
- * The direct path (endpoint_direct.c, called by kernel/cap/ring_enter.c
- * with the big lock held): thread t's CALL s, or its RETURN ret and next
- * RECV recv, done whole if the peer thread waits for exactly what they
- * give it. Returns that peer (its CQE posted, its wait over: the caller
- * runs it next, t waiting for its own CQE) or NULL, nothing changed;
- * endpoint_direct_reply_recv returns t itself when a queued call took
- * its RECV at once (the caller woken, t's CQE posted: t goes on). t's
- * CQ has a slot reserved for the CALL or the RECV.
- */
-#define ENDPOINT_DIRECT_MAX 256 /* params or reply bytes it takes */
-struct thread *endpoint_direct_call(struct thread *t,
-                                    const struct capos_sqe *s);
-struct thread *endpoint_direct_reply_recv(struct thread *t,
-                                          const struct capos_sqe *ret,
-                                          const struct capos_sqe *recv);
-
 #endif

@@ -88,6 +88,10 @@ void thread_free(struct thread *t);
 void arch_thread_init(struct thread *t, void (*fn)(void *), void *arg);
 /* Arch: switches from prev to next (saves and restores FPU and FS). */
 void arch_thread_switch(struct thread *prev, struct thread *next);
+/* Arch: the same, loading address space `as` first (as_activate) - one
+ * call where a switch between processes would make two. */
+void arch_thread_switch_as(struct thread *prev, struct thread *next,
+                           const struct addr_space *as);
 /* Arch: enters user mode at entry with the ABI's three arguments. */
 __attribute__((noreturn)) void arch_enter_user(uint64_t entry, uint64_t stack,
                                                uint64_t a0, uint64_t a1,
