@@ -22,13 +22,16 @@
 #define CALLS 100
 
 /* What the server does with a call, by method. */
-enum { M_ECHO, M_BAD_RETURN, M_EXCEPTION };
+enum { M_ECHO, M_BAD_RETURN, M_EXCEPTION, M_BAD_RECV };
 #define BAD_RETURN_TAG 0xbad0
+#define BAD_RECV_TAG   0xbad1
 
 static capos_cap_t server, client;
 static uint8_t buf[1024] __attribute__((aligned(8)));
 /* The result of the server's malformed RETURN (M_BAD_RETURN). */
 static volatile int bad_return_rc = 1;
+/* The result of the server's RECV with a method set (M_BAD_RECV). */
+static volatile int bad_recv_rc = 1;
 
 /* A Cap'n Proto message of `words` words after the segment table: the
  * kernel checks the framing only, so the words may hold anything. */
@@ -71,6 +74,21 @@ static int64_t serve(void *arg)
 			bad_return_rc =
 			    rt_wait(BAD_RETURN_TAG, &bc) < 0 ? -100 : bc.result;
 			rt_submit(&ret);
+			continue;
+		} else if (h->method == M_BAD_RECV) {
+			/* The next RECV with a field a RECV does not take: the
+			 * RETURN goes (the caller gets its answer), the RECV
+			 * fails alone, and a good one follows. */
+			struct capos_sqe r = recv;
+			struct capos_cqe rc;
+
+			r.method = 1;
+			r.user_data = BAD_RECV_TAG;
+			rt_submit(&ret);
+			rt_submit(&r);
+			bad_recv_rc =
+			    rt_wait(BAD_RECV_TAG, &rc) < 0 ? -100 : rc.result;
+			ud = rt_submit(&recv);
 			continue;
 		} else if (h->method == M_EXCEPTION) {
 			ret.flags |= CAPOS_RETURN_EXCEPTION;
@@ -176,6 +194,22 @@ static void reserved_set(struct capos_sqe *s)
 {
 	s->reserved0 = 1;
 }
+static void reserved1_set(struct capos_sqe *s)
+{
+	s->reserved1 = 1;
+}
+static void call_id_set(struct capos_sqe *s)
+{
+	s->call_id = 1;
+}
+static void unknown_flag(struct capos_sqe *s)
+{
+	s->flags = 0x80;
+}
+static void xfer_addr_alone(struct capos_sqe *s)
+{
+	s->xfer_addr = (uint64_t)buf;
+}
 static void stale_cap(struct capos_sqe *s)
 {
 	s->cap = CAPOS_CAPID_MAKE(CAPOS_CAPID_INDEX(client),
@@ -192,6 +226,10 @@ static void bad_return(struct capos_sqe *s)
 static void exception(struct capos_sqe *s)
 {
 	s->method = M_EXCEPTION;
+}
+static void bad_recv(struct capos_sqe *s)
+{
+	s->method = M_BAD_RECV;
 }
 
 /* Checks that a call refused with `want` leaves the path working. */
@@ -275,6 +313,13 @@ int main(void)
 	        "a result buffer in the kernel");
 	refused(unmapped_params, CAPOS_E_BAD_POINTER, "unmapped params");
 	refused(reserved_set, CAPOS_E_BAD_SQE, "a reserved field set");
+	/* Each other field the path screens, one at a time (the screen
+	 * tests them as words: endpoint_direct.c). */
+	refused(reserved1_set, CAPOS_E_BAD_SQE, "reserved1 set");
+	refused(call_id_set, CAPOS_E_BAD_SQE, "a call_id on a CALL");
+	refused(unknown_flag, CAPOS_E_BAD_SQE, "an unknown flag");
+	refused(xfer_addr_alone, CAPOS_E_BAD_SQE,
+	        "xfer_addr without xfer_count");
 	refused(stale_cap, CAPOS_E_BAD_CAP, "a stale CapId");
 	rc = odd_call(small_result, &cqe);
 	check(rc == CAPOS_E_BUFFER_TOO_SMALL && cqe.needed == 40 &&
@@ -287,6 +332,11 @@ int main(void)
 	      "a malformed RETURN: the server hears %s, the caller gets the "
 	      "next answer",
 	      err_name(bad_return_rc));
+	rc = odd_call(bad_recv, &cqe);
+	check(rc == 40 && bad_recv_rc == CAPOS_E_BAD_SQE && echo_ok(4, 94),
+	      "a RECV with a method after a quiet RETURN: the caller gets its "
+	      "answer, the RECV %s",
+	      err_name(bad_recv_rc));
 	rc = odd_call(exception, &cqe);
 	check(rc == 40 && (cqe.flags & CAPOS_CQE_EXCEPTION) && echo_ok(4, 96),
 	      "an exception RETURN arrives with the EXCEPTION flag");
