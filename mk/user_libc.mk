@@ -75,7 +75,7 @@ $(foreach p,$(ULIBC_PROGS),$(eval $(call ulibc_prog,$(p))))
 
 BOOT_MODULES_USER += $(ULIBC_BINS)
 
-# The shim's translations, on the host against stub clients (a host test).
+# The shim's translations, on the host against stub clients (host tests).
 SHIM_TEST := $(BUILD)/host-rt/test_syscall_shim
 HOST_TESTS += $(SHIM_TEST)
 
@@ -86,5 +86,13 @@ $(BUILD)/host-rt/%.o: tests/rt/%.c $(DEPS_STAMP)
 
 $(SHIM_TEST): $(BUILD)/host-rt/test_syscall_shim.o \
 		$(BUILD)/host-rt/linux_abi.o $(HOST_LIB)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $^ -lcmocka -o $@
+
+# The ring client (submit, wait, the held table) against a fake kernel.
+RING_CLIENT_TEST := $(BUILD)/host-rt/test_ring_client
+HOST_TESTS += $(RING_CLIENT_TEST)
+
+$(RING_CLIENT_TEST): $(BUILD)/host-rt/test_ring_client.o $(HOST_LIB)
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $^ -lcmocka -o $@

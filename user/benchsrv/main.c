@@ -26,7 +26,7 @@ int main(void)
 	for (;;) {
 		struct capos_cqe cqe;
 
-		if (rt_wait(ud, &cqe) < 0 || cqe.result < 0)
+		if (rt_enter_wait(ud, &cqe) < 0 || cqe.result < 0)
 			return 2;
 		/* The reply is the params as they came (RETURN copies them
 		 * in before the next RECV can overwrite the buffer). */

@@ -20,29 +20,6 @@ struct rt_thread rt_main_thread = {.next_user_data = 1};
 int rt_fs_self;
 int rt_fs_foreign;
 
-uint64_t rt_submit_on(struct rt_thread *t, const struct capos_sqe *sqe)
-{
-	struct capos_ring *r = t->ring;
-	uint32_t tail = r->hdr.sq_tail;
-	uint64_t user_data = sqe->user_data;
-	struct capos_sqe *slot;
-
-	if (tail - __atomic_load_n(&r->hdr.sq_head, __ATOMIC_ACQUIRE) >=
-	    CAPOS_RING_SQ_ENTRIES)
-		return 0;
-	slot = &r->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
-	*slot = *sqe;
-	if (!user_data)
-		slot->user_data = user_data = t->next_user_data++;
-	__atomic_store_n(&r->hdr.sq_tail, tail + 1, __ATOMIC_RELEASE);
-	return user_data;
-}
-
-uint64_t rt_submit(const struct capos_sqe *sqe)
-{
-	return rt_submit_on(rt_self(), sqe);
-}
-
 long rt_flush(void)
 {
 	return capos_cap_enter(0, 0);
@@ -136,6 +113,37 @@ int rt_wait(uint64_t user_data, struct capos_cqe *cqe)
 	return rt_wait_on(rt_self(), user_data, cqe);
 }
 
+int rt_enter_wait_on(struct rt_thread *t, uint64_t user_data,
+                     struct capos_cqe *cqe)
+{
+	struct capos_ring_header *h = &t->ring->hdr;
+	long rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
+	uint32_t head;
+
+	if (rc < 0)
+		return (int)rc;
+	/* The oldest completion is usually the one: a synchronous call's
+	 * answer, alone in the CQ. Anything else takes the long way. */
+	head = h->cq_head;
+	if (head != __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE)) {
+		const struct capos_cqe *c =
+		    &t->ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
+
+		if (c->user_data == user_data) {
+			*cqe = *c;
+			__atomic_store_n(&h->cq_head, head + 1,
+			                 __ATOMIC_RELEASE);
+			return 0;
+		}
+	}
+	return rt_wait_on(t, user_data, cqe);
+}
+
+int rt_enter_wait(uint64_t user_data, struct capos_cqe *cqe)
+{
+	return rt_enter_wait_on(rt_self(), user_data, cqe);
+}
+
 int rt_call(capos_cap_t cap, uint16_t method, const void *params,
             uint32_t params_len, void *result, uint32_t result_len,
             bool *exception)
@@ -169,7 +177,7 @@ int rt_submit_wait(const struct capos_sqe *sqe, struct capos_cqe *cqe)
 		cqe = &local;
 	while (!(ud = rt_submit(sqe)))
 		rt_flush();
-	rc = rt_wait(ud, cqe);
+	rc = rt_enter_wait(ud, cqe);
 	return rc < 0 ? rc : cqe->result;
 }
 
@@ -256,7 +264,7 @@ int rt_call_on(struct rt_thread *t, capos_cap_t cap, uint16_t method,
 
 	while (!(ud = rt_submit_on(t, &sqe)))
 		rt_flush();
-	rc = rt_wait_on(t, ud, cqe);
+	rc = rt_enter_wait_on(t, ud, cqe);
 	return rc < 0 ? rc : cqe->result;
 }
 

@@ -91,9 +91,36 @@ int main(void);
  */
 capos_cap_t rt_capset_find(const char *name, uint64_t interface_id);
 
-/* Queues an SQE; user_data 0 gets a fresh value. Returns its user_data,
- * or 0 when the SQ is full (flush and retry). */
-uint64_t rt_submit(const struct capos_sqe *sqe);
+/*
+ * Queues an SQE on thread t's ring; user_data 0 gets a fresh value.
+ * Returns its user_data, or 0 when the SQ is full (flush and retry).
+ * Inline: a caller's SQE is usually built in place, and the compiler
+ * then writes its fields straight into the ring's slot.
+ */
+static inline uint64_t rt_submit_on(struct rt_thread *t,
+                                    const struct capos_sqe *sqe)
+{
+	struct capos_ring *r = t->ring;
+	uint32_t tail = r->hdr.sq_tail;
+	uint64_t user_data = sqe->user_data;
+	struct capos_sqe *slot;
+
+	if (tail - __atomic_load_n(&r->hdr.sq_head, __ATOMIC_ACQUIRE) >=
+	    CAPOS_RING_SQ_ENTRIES)
+		return 0;
+	slot = &r->sq[tail & (CAPOS_RING_SQ_ENTRIES - 1)];
+	*slot = *sqe;
+	if (!user_data)
+		slot->user_data = user_data = t->next_user_data++;
+	__atomic_store_n(&r->hdr.sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return user_data;
+}
+
+/* rt_submit_on for the calling thread. */
+static inline uint64_t rt_submit(const struct capos_sqe *sqe)
+{
+	return rt_submit_on(rt_self(), sqe);
+}
 
 /* Submits everything queued; never blocks. Returns cap_enter's result. */
 long rt_flush(void);
@@ -105,6 +132,15 @@ long rt_flush(void);
  * error.
  */
 int rt_wait(uint64_t user_data, struct capos_cqe *cqe);
+
+/*
+ * rt_wait for an SQE queued since this thread last entered the kernel
+ * (as after rt_submit): it cannot have completed, so this enters the
+ * kernel first and then takes the answer, usually the one completion
+ * posted, without the held table. Correct for any user_data (only
+ * slower if it had completed). Returns as rt_wait.
+ */
+int rt_enter_wait(uint64_t user_data, struct capos_cqe *cqe);
 
 /*
  * Submits one SQE (flushing while the SQ is full) and waits for its
