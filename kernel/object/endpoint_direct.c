@@ -306,8 +306,9 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 		if (sqe[1].s.opcode != CAPOS_OP_RECV)
 			return ring_direct_refused(t, take);
 	}
-	if (!kernel_lock_held()) /* interrupts are off */
-		kernel_lock();
+	/* Interrupts are off, and this CPU does not hold the lock: every way
+	 * back to user mode gives it back (spin_lock asserts it). */
+	kernel_lock();
 	/* Under the big lock only this thread changes its CQ (ring.c), so
 	 * the room counted here holds, and the slot is reserved without the
 	 * ring lock: one for the CALL or the RECV (a quiet RETURN posts
