@@ -26,6 +26,7 @@
 #include <kernel/endpoint.h>
 #include <kernel/proc.h>
 #include <kernel/ring.h>
+#include <kernel/sched_direct.h>
 #include <kernel/thread.h>
 #include "endpoint_impl.h"
 

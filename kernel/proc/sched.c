@@ -280,22 +280,9 @@ void sched_handoff_place(struct thread *cur)
  * hand-off's fairness holds (the tick ends the chain's slice). Returns
  * when the current thread runs again, woken like any blocked thread.
  */
-void sched_switch_direct(struct thread *next)
+void sched_reap(void)
 {
-	struct cpu *c = this_cpu();
-	struct thread *prev = c->current;
-
-	KASSERT(prev->state == THREAD_RUNNING && !prev->handoff &&
-	        next->state == THREAD_BLOCKED && !next->deadline_ns);
-	prev->state = THREAD_BLOCKED;
-	prev->timed_out = false;
-	next->timed_out = false;
-	next->state = THREAD_RUNNING;
-	next->cpu = c;
-	arch_thread_switch_as(prev, next, &next->proc->as);
-	/* Possibly on another CPU now. */
-	if (__builtin_expect(this_cpu()->to_reap != NULL, 0))
-		reap();
+	reap();
 }
 
 void sched_kick(struct thread *t)

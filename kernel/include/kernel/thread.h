@@ -126,9 +126,9 @@ void sched_wake(struct thread *t);
  */
 void sched_wake_handoff(struct thread *t);
 void sched_handoff_place(struct thread *cur);
-/* Blocks the current thread (its ring wait noted) and runs next, a
- * blocked thread it has just completed, here in its place (sched.c). */
-void sched_switch_direct(struct thread *next);
+/* Frees the thread that died on this CPU, if any (sched.c's reap; for
+ * sched_switch_direct in kernel/sched_direct.h). */
+void sched_reap(void);
 /* Blocks the current thread until woken or until deadline_ns (0: none).
  * Returns false if it woke because the deadline passed. */
 bool sched_block(uint64_t deadline_ns);
