@@ -33,7 +33,6 @@
 /* Params go in the call record, replies through the kernel stack;
  * bigger ones take the ordinary path. */
 #define ENDPOINT_DIRECT_MAX 256
-#define DIRECT_REPLY_MAX    ENDPOINT_DIRECT_MAX
 _Static_assert(ENDPOINT_DIRECT_MAX <= EP_INLINE_PARAMS, "params fit");
 
 #define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
@@ -164,7 +163,6 @@ direct_call(struct thread *t, const union direct_sqe *u)
 static inline bool direct_reply_recv_sqes(const union direct_sqe *ret,
                                           const union direct_sqe *recv)
 {
-	_Static_assert(DIRECT_REPLY_MAX == ENDPOINT_DIRECT_MAX, "one bound");
 	return ret->s.flags == CAPOS_RETURN_QUIET &&
 	       !((ret->w[SQE_W_LENS] >> 32) | ret->w[SQE_W_RESULT] |
 	         (ret->w[SQE_W_CALL_ID] >> 32) | ret->w[SQE_W_XFER] |
@@ -197,7 +195,7 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words,
 {
 	const struct capos_sqe *ret = &ret_words->s, *recv = &recv_words->s;
 	static const uint8_t zeros[8];
-	uint8_t msg[DIRECT_REPLY_MAX] __attribute__((aligned(8)));
+	uint8_t msg[ENDPOINT_DIRECT_MAX] __attribute__((aligned(8)));
 	const uint8_t *reply = call_empty_message;
 	uint32_t len =
 	    ret->params_len ? ret->params_len : sizeof(call_empty_message);

@@ -280,6 +280,8 @@ void sched_handoff_place(struct thread *cur)
  * hand-off's fairness holds (the tick ends the chain's slice). Returns
  * when the current thread runs again, woken like any blocked thread.
  */
+/* reap for sched_direct.h, out of line; reap itself stays static so
+ * that schedule's calls inline it. */
 void sched_reap(void)
 {
 	reap();
