@@ -187,6 +187,8 @@ def main():
     ap.add_argument("--flow", help="write the run-length sequence here")
     ap.add_argument("--pcs", help="write each instruction's address, count and "
                     "prog:function here (for objdump --disassemble)")
+    ap.add_argument("--trace", help="write every step's address and "
+                    "prog:function here, in order (for addr2line)")
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--check", action="store_true",
                     help="fail unless every instruction was attributed to "
@@ -220,6 +222,10 @@ def main():
             for pc, root in sorted(counts):
                 f.write("%x %d %s\n" % (pc, counts[(pc, root)],
                                          namer.name(pc, root)))
+    if a.trace:
+        with open(a.trace, "w") as f:
+            for (pc, _), n in zip(steps, names):
+                f.write("%x %s\n" % (pc, n))
     if a.flow:
         with open(a.flow, "w") as f:
             prev, run = None, 0

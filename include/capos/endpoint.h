@@ -26,6 +26,12 @@
  * another RETURN. With flag CAPOS_RETURN_QUIET a RETURN that succeeds
  * posts no CQE at all (its errors still do), so a server that sends its
  * answer and its next RECV together waits for the RECV alone.
+ *
+ * With flag CAPOS_RETURN_RECV one SQE is both (seL4's ReplyRecv): the
+ * RETURN, quiet, then a RECV on the same cap made from the SQE's
+ * result_addr, result_len and user_data, exactly as that RECV's own SQE
+ * would be. The SQE posts one CQE: the RECV's; or, if the RETURN fails,
+ * the RETURN's error with CAPOS_CQE_RETURN_FAILED and no RECV made.
  */
 #ifndef CAPOS_ENDPOINT_H
 #define CAPOS_ENDPOINT_H
@@ -36,6 +42,7 @@
 /* SQE flags of RETURN. */
 #define CAPOS_RETURN_EXCEPTION 0x1 /* params hold a CapException */
 #define CAPOS_RETURN_QUIET     0x2 /* no CQE when it succeeds */
+#define CAPOS_RETURN_RECV      0x4 /* then RECV into result_addr/len */
 
 struct capos_recv_header {
 	uint32_t call_id;      /* the id to RETURN with (also in the CQE) */

@@ -47,6 +47,9 @@
 
 /* CQE flags. */
 #define CAPOS_CQE_EXCEPTION 0x1 /* the result buffer holds a CapException */
+/* A RETURN with CAPOS_RETURN_RECV failed (result: its error): no RECV
+ * was made (include/capos/endpoint.h). */
+#define CAPOS_CQE_RETURN_FAILED 0x2
 
 /* Limits (abi.md "Limits"). */
 #define CAPOS_MSG_MAX (64 * 1024) /* params or results of one message */

@@ -112,7 +112,8 @@ static void complete(struct thread *t, uint64_t user_data, int result,
 static bool sqe_reserved_clear(const struct capos_sqe *s)
 {
 	uint8_t allowed = s->opcode == CAPOS_OP_RETURN
-	                      ? CAPOS_RETURN_EXCEPTION | CAPOS_RETURN_QUIET
+	                      ? CAPOS_RETURN_EXCEPTION | CAPOS_RETURN_QUIET |
+	                            CAPOS_RETURN_RECV
 	                      : 0;
 
 	return !(s->flags & ~allowed) && s->reserved0 == 0 && s->reserved1 == 0;
@@ -349,8 +350,11 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 	uint64_t xlen = (uint64_t)s->xfer_count * sizeof(xfer[0]);
 	int rc;
 
+	/* The result fields are the RECV's with CAPOS_RETURN_RECV (checked
+	 * as the RECV's), and unused otherwise. */
 	if (s->xfer_count > CAPOS_XFER_MAX || (s->xfer_addr && !xlen) ||
-	    s->result_addr || s->result_len)
+	    (!(s->flags & CAPOS_RETURN_RECV) &&
+	     (s->result_addr || s->result_len)))
 		return CAPOS_E_BAD_SQE;
 	if (s->params_len > CAPOS_MSG_MAX)
 		return CAPOS_E_TOO_LARGE;
@@ -385,6 +389,31 @@ static int do_return(struct thread *t, const struct capos_sqe *s)
 	return rc;
 }
 
+/*
+ * The rest of a RETURN with CAPOS_RETURN_RECV, whose RETURN gave rc: its
+ * RECV, made as that RECV's own SQE would be, or (the RETURN failed) the
+ * RETURN's error flagged CAPOS_CQE_RETURN_FAILED. One CQE either way.
+ */
+static void return_then_recv(struct thread *t, const struct capos_sqe *s,
+                             int rc)
+{
+	const struct capos_sqe recv = {
+	    .opcode = CAPOS_OP_RECV,
+	    .cap = s->cap,
+	    .user_data = s->user_data,
+	    .result_addr = s->result_addr,
+	    .result_len = s->result_len,
+	};
+
+	if (rc) {
+		complete(t, s->user_data, rc, CAPOS_CQE_RETURN_FAILED, 0);
+		return;
+	}
+	rc = endpoint_recv(t, &recv);
+	if (rc != CALL_PENDING)
+		complete(t, s->user_data, rc, 0, 0);
+}
+
 static void process_sqe_locked(struct thread *t, const struct capos_sqe *s);
 
 /* Handles one SQE whose CQE slot is reserved. */
@@ -393,7 +422,13 @@ static void process_sqe(struct thread *t, const struct capos_sqe *s)
 	int rc;
 
 	if (!sqe_reserved_clear(s)) {
-		complete(t, s->user_data, CAPOS_E_BAD_SQE, 0, 0);
+		/* Failed as a RETURN too, if it is one that would RECV. */
+		complete(t, s->user_data, CAPOS_E_BAD_SQE,
+		         s->opcode == CAPOS_OP_RETURN &&
+		                 (s->flags & CAPOS_RETURN_RECV)
+		             ? CAPOS_CQE_RETURN_FAILED
+		             : 0,
+		         0);
 		return;
 	}
 	switch (s->opcode) {
@@ -429,6 +464,10 @@ static void process_sqe_locked(struct thread *t, const struct capos_sqe *s)
 		break;
 	case CAPOS_OP_RETURN:
 		rc = do_return(t, s);
+		if (s->flags & CAPOS_RETURN_RECV) {
+			return_then_recv(t, s, rc);
+			return;
+		}
 		if (rc == 0 && (s->flags & CAPOS_RETURN_QUIET)) {
 			spin_lock(&t->ring_lock); /* its slot is not needed */
 			t->cq_reserved--;

@@ -151,9 +151,9 @@ static __attribute__((noinline)) long ring_batch(struct thread *t,
 }
 
 /* The direct path's ways back (kernel/ring.h). */
-long ring_direct_refused(struct thread *t, uint32_t take)
+long ring_direct_refused(struct thread *t)
 {
-	return ring_batch(t, take, 1, CAPOS_TIMEOUT_NONE);
+	return ring_batch(t, 1, 1, CAPOS_TIMEOUT_NONE);
 }
 
 long ring_direct_leave(struct thread *t, long rc)
@@ -188,17 +188,20 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	/* Nothing to take, nothing to wait for, no hand-off left over. */
 	if (!take && (posted >= min_complete || !timeout_ns) && !t->may_handoff)
 		return to_user(t, posted);
-	/* One CALL, or a RETURN and (the direct path looks) a RECV,
-	 * waiting for the answer: perhaps the endpoint's direct path. The
-	 * slot's kind is read without the big lock and may be stale: the
-	 * endpoint looks the cap up again. */
-	if (take - 1 < 2 &&
-	    r->sq[t->sq_head & SQ_MASK].opcode ==
-	        (take == 1 ? CAPOS_OP_CALL : CAPOS_OP_RETURN) &&
-	    min_complete == 1 && timeout_ns == CAPOS_TIMEOUT_NONE && !posted &&
-	    !t->may_handoff &&
-	    cap_table_kind_hint(&t->proc->caps, r->sq[t->sq_head & SQ_MASK].cap,
-	                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
-		return endpoint_direct_enter(t, take);
+	/* One CALL, or one RETURN (the direct path looks for its RECV
+	 * flag), waiting for the answer: perhaps the endpoint's direct
+	 * path. The slot is read without the big lock and may be stale:
+	 * the endpoint copies it and looks the cap up again. */
+	if (take == 1) {
+		const struct capos_sqe *s = &r->sq[t->sq_head & SQ_MASK];
+		uint8_t op = s->opcode;
+
+		if ((op == CAPOS_OP_CALL || op == CAPOS_OP_RETURN) &&
+		    min_complete == 1 && timeout_ns == CAPOS_TIMEOUT_NONE &&
+		    !posted && !t->may_handoff &&
+		    cap_table_kind_hint(&t->proc->caps, s->cap,
+		                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
+			return endpoint_direct_enter(t, op);
+	}
 	return ring_batch(t, take, min_complete, timeout_ns);
 }

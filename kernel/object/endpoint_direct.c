@@ -1,17 +1,18 @@
 /*
  * endpoint_direct.c - the endpoint's direct path: a CALL that finds its
- * server waiting in RECV, and a server's RETURN with its next RECV that
- * find the caller waiting for that answer, each done in one straight pass
+ * server waiting in RECV, and a server's RETURN that makes its next RECV
+ * (CAPOS_RETURN_RECV) and finds the caller waiting for that answer, each
+ * done in one straight pass
  * with the CPU going to the peer at once (seL4's fastpath, for a ring).
  * No queue, no matching loop, no wake-up through the scheduler.
  *
  * kernel/cap/ring_enter.c sends here a cap_enter that may be one side of
- * a synchronous call (endpoint_direct_enter); all of it, from the SQEs to
+ * a synchronous call (endpoint_direct_enter); all of it, from the SQE to
  * the switch, is this one function with the steps below inlined: a round
  * trip crosses it twice, and each call between functions cost a tenth of
  * its own work in saved registers. Each side does all or nothing: every
  * check and every step that can fail comes before the first change, so a
- * refusal leaves the SQEs to the ordinary path (endpoint.c), which gives
+ * refusal leaves the SQE to the ordinary path (endpoint.c), which gives
  * them the same outcome or its own errors. Where the ordinary path takes
  * several steps (queue the call, charge the queue, match, refund), this
  * one makes their net change. docs/endpoints.md, "The direct path".
@@ -156,22 +157,16 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	return server;
 }
 
-/* Returns true if ret is a quiet RETURN without transfers or result
- * buffer and with a reply that fits the stack, and recv a RECV on the
- * same cap with nothing set but its buffer and user_data (recv_sqe_ok's
- * fields, and no flags or reserved ones). */
-static inline bool direct_reply_recv_sqes(const union direct_sqe *ret,
-                                          const union direct_sqe *recv)
+/* Returns true if ret is a RETURN that makes the next RECV (quiet or
+ * not: it is quiet either way) without transfers or reserved fields,
+ * with a reply that fits the stack and a RECV buffer a RECV takes. */
+static inline bool direct_reply_recv_sqe(const union direct_sqe *ret)
 {
-	return ret->s.flags == CAPOS_RETURN_QUIET &&
-	       !((ret->w[SQE_W_LENS] >> 32) | ret->w[SQE_W_RESULT] |
-	         (ret->w[SQE_W_CALL_ID] >> 32) | ret->w[SQE_W_XFER] |
+	return (ret->s.flags & ~CAPOS_RETURN_QUIET) == CAPOS_RETURN_RECV &&
+	       !((ret->w[SQE_W_CALL_ID] >> 32) | ret->w[SQE_W_XFER] |
 	         ret->w[SQE_W_RESERVED1]) &&
 	       direct_len_ok(ret->s.params_len) &&
-	       !(((recv->w[SQE_W_HEAD] >> 8) & 0xffffff) | recv->s.params_addr |
-	         recv->s.params_len | recv->w[SQE_W_CALL_ID] |
-	         recv->w[SQE_W_XFER] | recv->w[SQE_W_RESERVED1]) &&
-	       recv->s.cap == ret->s.cap && recv->s.result_len <= EP_RECV_MAX;
+	       ret->s.result_len <= EP_RECV_MAX;
 }
 
 /* The call in flight on ep with that id: usually the latest. */
@@ -183,17 +178,16 @@ static struct ep_call *direct_inflight(struct endpoint *ep, uint32_t id)
 }
 
 /*
- * Thread t's RETURN ret and next RECV recv, done whole if the caller
+ * Thread t's RETURN ret with its next RECV, done whole if the caller
  * waits for exactly this answer. Returns that caller (as direct_call
  * returns the server); t itself when a queued call took the RECV at once
  * (the caller woken, t's CQE posted: t goes on); or NULL, nothing
  * changed.
  */
 static inline __attribute__((always_inline)) struct thread *
-direct_reply_recv(struct thread *t, const union direct_sqe *ret_words,
-                  const union direct_sqe *recv_words)
+direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 {
-	const struct capos_sqe *ret = &ret_words->s, *recv = &recv_words->s;
+	const struct capos_sqe *ret = &ret_words->s;
 	static const uint8_t zeros[8];
 	uint8_t msg[ENDPOINT_DIRECT_MAX] __attribute__((aligned(8)));
 	const uint8_t *reply = call_empty_message;
@@ -220,13 +214,12 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words,
 	 * the span kept with its CALL still names that buffer. */
 	caller = call->pc.thread;
 	r = ep->spare_recv; /* the ordinary path allocates */
-	if (!r || ep->closed ||
-	    !direct_reply_recv_sqes(ret_words, recv_words) ||
+	if (!r || ep->closed || !direct_reply_recv_sqe(ret_words) ||
 	    call->result_gen != caller->proc->as.gen ||
 	    need > call->pc.result_cap)
 		return NULL;
 	/* Readied while still the spare: a failure leaves it there. */
-	if (!recv_span_ready(r, t, recv))
+	if (!recv_span_ready(r, t, ret))
 		return NULL;
 	/* A server usually replies from its RECV buffer, which r's span
 	 * (just checked, for the next RECV) holds already. */
@@ -260,7 +253,7 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words,
 	call_unalloc(ep, call);
 	ep->spare_recv = NULL;
 	ep->refs--;
-	recv_arm(ep, r, t, recv);
+	recv_arm(ep, r, t, ret);
 	ep_stats.direct_replies++;
 	if (!ep->queue)
 		return caller;
@@ -285,46 +278,41 @@ static inline void sqe_copy(union direct_sqe *dst, const struct capos_sqe *src)
 		dst->w[i] = from[i];
 }
 
-/* One side of a call (take 1: the CALL; take 2: the RETURN and RECV);
- * inlined once for each, so each copy holds its side's work alone. */
+/* One side of a call (op: the CALL, or the RETURN that RECVs), as
+ * ring_enter saw the SQE; inlined once for each, so each copy holds its
+ * side's work alone. */
 static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
-                                                               uint32_t take)
+                                                               uint8_t op)
 {
 	struct capos_ring *r = t->ring;
-	union direct_sqe sqe[2];
+	union direct_sqe sqe;
 	struct thread *peer;
 	uint32_t posted;
 
-	sqe_copy(&sqe[0], &r->sq[t->sq_head & SQ_MASK]);
-	/* A first look keeps other batches off the big lock cheaply: the
-	 * message size, the RECV after a RETURN. */
-	if (sqe[0].s.params_len > ENDPOINT_DIRECT_MAX)
-		return ring_direct_refused(t, take);
-	if (take == 2) {
-		sqe_copy(&sqe[1], &r->sq[(t->sq_head + 1) & SQ_MASK]);
-		if (sqe[1].s.opcode != CAPOS_OP_RECV)
-			return ring_direct_refused(t, take);
-	}
+	sqe_copy(&sqe, &r->sq[t->sq_head & SQ_MASK]);
+	/* A first look keeps other SQEs off the big lock cheaply: the kind
+	 * (the user may have rewritten it since ring_enter's look) and the
+	 * message size. */
+	if (sqe.s.opcode != op || sqe.s.params_len > ENDPOINT_DIRECT_MAX)
+		return ring_direct_refused(t);
 	/* Interrupts are off, and this CPU does not hold the lock: every way
 	 * back to user mode gives it back (spin_lock asserts it). */
 	kernel_lock();
 	/* Under the big lock only this thread changes its CQ (ring.c), so
 	 * the room counted here holds, and the slot is reserved without the
-	 * ring lock: one for the CALL or the RECV (a quiet RETURN posts
-	 * none). */
-	if (CAPOS_RING_CQ_ENTRIES - (t->cq_tail - t->cq_head_seen) -
-	        t->cq_reserved <
-	    take)
-		return ring_direct_refused(t, take);
+	 * ring lock: for the CALL or the RECV (the RETURN is quiet). */
+	if (CAPOS_RING_CQ_ENTRIES - (t->cq_tail - t->cq_head_seen) <=
+	    t->cq_reserved)
+		return ring_direct_refused(t);
 	t->cq_reserved++;
-	peer = take == 1 ? direct_call(t, &sqe[0])
-	                 : direct_reply_recv(t, &sqe[0], &sqe[1]);
+	peer = op == CAPOS_OP_CALL ? direct_call(t, &sqe)
+	                           : direct_reply_recv(t, &sqe);
 	if (!peer) {
 		t->cq_reserved--;
-		return ring_direct_refused(t, take);
+		return ring_direct_refused(t);
 	}
-	t->sq_head += take;
-	t->sqe_seq += take;
+	t->sq_head++;
+	t->sqe_seq++;
 	r->hdr.sq_head = t->sq_head;
 	if (peer == t) /* its RECV got a queued call: no wait */
 		return ring_direct_leave(t, t->cq_tail - t->cq_head_seen);
@@ -345,9 +333,9 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 	return ring_direct_wait(t);
 }
 
-long endpoint_direct_enter(struct thread *t, uint32_t take)
+long endpoint_direct_enter(struct thread *t, uint8_t op)
 {
-	if (take == 1)
-		return direct_enter(t, 1);
-	return direct_enter(t, 2);
+	if (op == CAPOS_OP_CALL)
+		return direct_enter(t, CAPOS_OP_CALL);
+	return direct_enter(t, CAPOS_OP_RETURN);
 }

@@ -1,9 +1,8 @@
 /*
  * benchsrv - the server side of the endpoint benchmark (user/bench):
  * answers every call on its "server" facet with the call's own params,
- * keeping one RECV outstanding and sending each RETURN (quiet: no CQE
- * unless it fails) in the same cap_enter as the next RECV, as rt_serve
- * does.
+ * keeping one RECV outstanding: each answer is one RETURN that makes the
+ * next RECV (CAPOS_RETURN_RECV), as rt_serve's are.
  */
 #include <capos/endpoint.h>
 #include <capos/rt.h>
@@ -26,13 +25,19 @@ int main(void)
 	for (;;) {
 		struct capos_cqe cqe;
 
-		if (rt_enter_wait(ud, &cqe) < 0 || cqe.result < 0)
+		if (rt_enter_wait(ud, &cqe) < 0)
 			return 2;
-		/* The reply is the params as they came (RETURN copies them
-		 * in before the next RECV can overwrite the buffer). */
-		struct capos_sqe ret = rt_echo_return_sqe(server, &cqe, buf);
+		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) { /* no RECV made */
+			ud = rt_submit(&recv);
+			continue;
+		}
+		if (cqe.result < 0)
+			return 2;
+		/* The reply is the params as they came; the same SQE makes
+		 * the next RECV. */
+		struct capos_sqe ret =
+		    rt_echo_return_recv_sqe(server, &cqe, buf, sizeof(buf));
 
-		rt_submit(&ret);
-		ud = rt_submit(&recv);
+		ud = rt_submit(&ret);
 	}
 }

@@ -22,16 +22,24 @@
 #define CALLS 100
 
 /* What the server does with a call, by method. */
-enum { M_ECHO, M_BAD_RETURN, M_EXCEPTION, M_BAD_RECV };
-#define BAD_RETURN_TAG 0xbad0
-#define BAD_RECV_TAG   0xbad1
+enum {
+	M_ECHO,
+	M_BAD_RETURN,      /* RETURNs that fail: framing, */
+	M_RETURN_FLAG,     /* an unknown flag, */
+	M_RETURN_RESERVED, /* reserved1 set */
+	M_EXCEPTION,
+	M_BAD_RECV,
+	M_PAIR,
+};
 
 static capos_cap_t server, client;
 static uint8_t buf[1024] __attribute__((aligned(8)));
-/* The result of the server's malformed RETURN (M_BAD_RETURN). */
-static volatile int bad_return_rc = 1;
-/* The result of the server's RECV with a method set (M_BAD_RECV). */
+/* The CQEs of the server's failed RETURNs (M_BAD_RETURN.. by method). */
+static volatile int bad_return_rc[M_RETURN_RESERVED + 1] = {1, 1, 1, 1};
+static volatile uint32_t bad_return_flags[M_RETURN_RESERVED + 1];
+/* The CQE of the server's RETURN with a bad RECV buffer (M_BAD_RECV). */
 static volatile int bad_recv_rc = 1;
+static volatile uint32_t bad_recv_flags;
 
 /* A Cap'n Proto message of `words` words after the segment table: the
  * kernel checks the framing only, so the words may hold anything. */
@@ -43,7 +51,19 @@ static uint32_t make_msg(uint64_t *m, uint32_t words, uint64_t seed)
 	return 8 * (words + 1);
 }
 
-/* benchsrv's loop: each quiet RETURN goes with the next RECV. */
+/* Waits for the CQE of ud: its result, its flags in *flags. */
+static int wait_rc(uint64_t ud, uint32_t *flags)
+{
+	struct capos_cqe cqe;
+
+	if (rt_wait(ud, &cqe) < 0)
+		return -100;
+	*flags = cqe.flags;
+	return cqe.result;
+}
+
+/* benchsrv's loop: each RETURN makes the next RECV (CAPOS_RETURN_RECV);
+ * the odd methods answer in other ways. */
 static int64_t serve(void *arg)
 {
 	struct capos_sqe recv = rt_recv_sqe(server, buf, sizeof(buf));
@@ -54,47 +74,61 @@ static int64_t serve(void *arg)
 		const struct capos_recv_header *h = (const void *)buf;
 		struct capos_cqe cqe;
 
-		if (rt_wait(ud, &cqe) < 0 || cqe.result < 0)
+		if (rt_wait(ud, &cqe) < 0)
 			return 1;
-		struct capos_sqe ret = rt_echo_return_sqe(server, &cqe, buf);
+		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) {
+			/* The call is over or still waits (endpoint.h); no
+			 * RECV was made. */
+			ud = rt_submit(&recv);
+			continue;
+		}
+		if (cqe.result < 0)
+			return 1;
+		struct capos_sqe ret =
+		    rt_echo_return_recv_sqe(server, &cqe, buf, sizeof(buf));
 
-		if (h->method == M_BAD_RETURN) {
-			/* A segment table that claims more than follows, sent
-			 * with the next RECV as the direct path would take it;
-			 * the good answer follows alone. */
+		if (h->method >= M_BAD_RETURN &&
+		    h->method <= M_RETURN_RESERVED) {
+			/* A RETURN that fails makes no RECV; the good answer
+			 * follows. */
 			static const uint64_t bad[3] = {100ull << 32, 0, 0};
 			struct capos_sqe b = ret;
-			struct capos_cqe bc;
+			uint16_t m = h->method;
 
-			b.params_addr = (uint64_t)bad;
-			b.params_len = sizeof(bad);
-			b.user_data = BAD_RETURN_TAG;
-			rt_submit(&b);
-			ud = rt_submit(&recv);
-			bad_return_rc =
-			    rt_wait(BAD_RETURN_TAG, &bc) < 0 ? -100 : bc.result;
-			rt_submit(&ret);
-			continue;
+			if (m == M_BAD_RETURN) { /* claims more than follows */
+				b.params_addr = (uint64_t)bad;
+				b.params_len = sizeof(bad);
+			} else if (m == M_RETURN_FLAG) {
+				b.flags |= 0x40;
+			} else {
+				b.reserved1 = 1;
+			}
+			bad_return_rc[m] = wait_rc(
+			    rt_submit(&b), (uint32_t *)&bad_return_flags[m]);
 		} else if (h->method == M_BAD_RECV) {
-			/* The next RECV with a field a RECV does not take: the
-			 * RETURN goes (the caller gets its answer), the RECV
-			 * fails alone, and a good one follows. */
-			struct capos_sqe r = recv;
-			struct capos_cqe rc;
+			/* A RECV buffer in the kernel: the RETURN goes (the
+			 * caller gets its answer), the RECV fails alone, and a
+			 * good one follows. */
+			struct capos_sqe r = ret;
 
-			r.method = 1;
-			r.user_data = BAD_RECV_TAG;
-			rt_submit(&ret);
-			rt_submit(&r);
+			r.result_addr = 0xffffffff80000000ull;
 			bad_recv_rc =
-			    rt_wait(BAD_RECV_TAG, &rc) < 0 ? -100 : rc.result;
+			    wait_rc(rt_submit(&r), (uint32_t *)&bad_recv_flags);
+			ud = rt_submit(&recv);
+			continue;
+		} else if (h->method == M_PAIR) {
+			/* The two-SQE form: a quiet RETURN, then a RECV. */
+			ret.flags = CAPOS_RETURN_QUIET;
+			ret.result_addr = 0;
+			ret.result_len = 0;
+			ret.user_data = RT_USER_DATA_DISCARD;
+			rt_submit(&ret);
 			ud = rt_submit(&recv);
 			continue;
 		} else if (h->method == M_EXCEPTION) {
 			ret.flags |= CAPOS_RETURN_EXCEPTION;
 		}
-		rt_submit(&ret);
-		ud = rt_submit(&recv);
+		ud = rt_submit(&ret);
 	}
 }
 
@@ -223,6 +257,14 @@ static void bad_return(struct capos_sqe *s)
 {
 	s->method = M_BAD_RETURN;
 }
+static void return_flag(struct capos_sqe *s)
+{
+	s->method = M_RETURN_FLAG;
+}
+static void return_reserved(struct capos_sqe *s)
+{
+	s->method = M_RETURN_RESERVED;
+}
 static void exception(struct capos_sqe *s)
 {
 	s->method = M_EXCEPTION;
@@ -230,6 +272,10 @@ static void exception(struct capos_sqe *s)
 static void bad_recv(struct capos_sqe *s)
 {
 	s->method = M_BAD_RECV;
+}
+static void pair(struct capos_sqe *s)
+{
+	s->method = M_PAIR;
 }
 
 /* Checks that a call refused with `want` leaves the path working. */
@@ -241,6 +287,22 @@ static void refused(void (*edit)(struct capos_sqe *), int want,
 
 	check(rc == want && echo_ok(4, 99), "%s: %s, and the next call works",
 	      what, err_name(rc));
+}
+
+/* Checks that the server's RETURN made failing by `edit` (method m)
+ * hears `want` flagged RETURN_FAILED, and the caller the next answer. */
+static void failed_return(void (*edit)(struct capos_sqe *), uint16_t m,
+                          int want, const char *what)
+{
+	struct capos_cqe cqe;
+	int rc = odd_call(edit, &cqe);
+
+	check(rc == 40 && bad_return_rc[m] == want &&
+	          bad_return_flags[m] == CAPOS_CQE_RETURN_FAILED &&
+	          echo_ok(4, 97),
+	      "%s: the server hears %s, no RECV made, the caller gets the "
+	      "next answer",
+	      what, err_name(bad_return_rc[m]));
 }
 
 /*
@@ -326,17 +388,22 @@ int main(void)
 	          echo_ok(4, 98),
 	      "a result buffer too small for the answer: %s, needed %u",
 	      err_name(rc), cqe.needed);
-	rc = odd_call(bad_return, &cqe);
-	check(rc == 40 && bad_return_rc == CAPOS_E_BAD_MESSAGE &&
-	          echo_ok(4, 97),
-	      "a malformed RETURN: the server hears %s, the caller gets the "
-	      "next answer",
-	      err_name(bad_return_rc));
+	failed_return(bad_return, M_BAD_RETURN, CAPOS_E_BAD_MESSAGE,
+	              "a malformed RETURN");
+	failed_return(return_flag, M_RETURN_FLAG, CAPOS_E_BAD_SQE,
+	              "a RETURN with an unknown flag");
+	failed_return(return_reserved, M_RETURN_RESERVED, CAPOS_E_BAD_SQE,
+	              "a RETURN with reserved1 set");
 	rc = odd_call(bad_recv, &cqe);
-	check(rc == 40 && bad_recv_rc == CAPOS_E_BAD_SQE && echo_ok(4, 94),
-	      "a RECV with a method after a quiet RETURN: the caller gets its "
-	      "answer, the RECV %s",
+	check(rc == 40 && bad_recv_rc == CAPOS_E_BAD_POINTER &&
+	          !bad_recv_flags && echo_ok(4, 94),
+	      "a RECV buffer in the kernel: the caller gets its answer, the "
+	      "RECV %s",
 	      err_name(bad_recv_rc));
+	rc = odd_call(pair, &cqe);
+	check(rc == 40 && echo_ok(4, 93),
+	      "a quiet RETURN and a RECV in two SQEs: the caller gets its "
+	      "answer, and the next");
 	rc = odd_call(exception, &cqe);
 	check(rc == 40 && (cqe.flags & CAPOS_CQE_EXCEPTION) && echo_ok(4, 96),
 	      "an exception RETURN arrives with the EXCEPTION flag");

@@ -27,7 +27,7 @@ static __attribute__((noreturn)) int64_t spinner(void *arg)
 		__atomic_add_fetch(&spins, 1, __ATOMIC_RELAXED);
 }
 
-/* benchsrv's loop: each quiet RETURN goes with the next RECV. */
+/* benchsrv's loop: each RETURN makes the next RECV. */
 static int64_t serve(void *arg)
 {
 	struct capos_sqe recv = rt_recv_sqe(server, buf, sizeof(buf));
@@ -37,12 +37,18 @@ static int64_t serve(void *arg)
 	for (;;) {
 		struct capos_cqe cqe;
 
-		if (rt_wait(ud, &cqe) < 0 || cqe.result < 0)
+		if (rt_wait(ud, &cqe) < 0)
 			return 1;
-		struct capos_sqe ret = rt_echo_return_sqe(server, &cqe, buf);
+		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) { /* no RECV made */
+			ud = rt_submit(&recv);
+			continue;
+		}
+		if (cqe.result < 0)
+			return 1;
+		struct capos_sqe ret =
+		    rt_echo_return_recv_sqe(server, &cqe, buf, sizeof(buf));
 
-		rt_submit(&ret);
-		ud = rt_submit(&recv);
+		ud = rt_submit(&ret);
 	}
 }
 

@@ -8,8 +8,10 @@
  * answers several calls and takes several new ones. The kernel reads a
  * RETURN's message when it takes the SQE, before it can complete that
  * slot's next RECV, so a slot's arena is free again once its RECV
- * completes. RETURNs that give no capabilities are quiet (no CQE), so
- * the wait after them is for RECVs alone. A loop's state lives in its own
+ * completes. A RETURN that gives no capabilities is one SQE with that
+ * RECV (CAPOS_RETURN_RECV: no CQE of its own unless it fails, and the
+ * kernel's direct path to a waiting caller); one that gives some is
+ * followed by the RECV and collected. A loop's state lives in its own
  * frame, so any number of threads may each run one.
  */
 #include <string.h>
@@ -85,14 +87,15 @@ static void submit(const struct capos_sqe *sqe, uint64_t *ud)
 		rt_flush();
 }
 
-/* Queues the RETURN of call_id with the slot's arena[0..len). */
-static void queue_return(capos_cap_t ep, struct slot *sl, uint32_t call_id,
-                         uint32_t len, bool exception)
+/* Queues the RETURN of call_id with the slot's arena[0..len), and with
+ * it the slot's next RECV when it gives no caps. */
+static void queue_return(const struct rt_server *s, struct slot *sl,
+                         uint32_t call_id, uint32_t len, bool exception)
 {
 	struct capos_sqe sqe = {
 	    .opcode = CAPOS_OP_RETURN,
 	    .flags = exception ? CAPOS_RETURN_EXCEPTION : 0,
-	    .cap = ep,
+	    .cap = s->endpoint,
 	    .params_addr = (uint64_t)sl->result,
 	    .params_len = len,
 	    .call_id = call_id,
@@ -103,13 +106,12 @@ static void queue_return(capos_cap_t ep, struct slot *sl, uint32_t call_id,
 	if (exception)
 		sl->ngive = 0;
 	if (!sl->ngive) {
-		/* Nothing to take back if it fails: no CQE when it works,
-		 * and a failure's is dropped, so the next wait is for the
-		 * RECVs alone. */
-		sqe.flags |= CAPOS_RETURN_QUIET;
-		sqe.user_data = RT_USER_DATA_DISCARD;
-		submit(&sqe, &sl->ret_ud);
-		sl->ret_ud = 0;
+		/* Nothing to take back if it fails: its one CQE is the
+		 * RECV's, or the RETURN's failure (serve drops it). */
+		sqe.flags |= CAPOS_RETURN_RECV;
+		sqe.result_addr = (uint64_t)sl->recv;
+		sqe.result_len = s->recv_size;
+		submit(&sqe, &sl->recv_ud);
 		return;
 	}
 	submit(&sqe, &sl->ret_ud);
@@ -122,7 +124,7 @@ static void queue_exception(const struct rt_server *s, struct slot *sl,
 	uint32_t len =
 	    rt_exception_build(sl->result, s->result_size, type, reason);
 
-	queue_return(s->endpoint, sl, call_id, len, true);
+	queue_return(s, sl, call_id, len, true);
 }
 
 /* Reads the slot's last RETURN; a failed one drops the caps it moved. */
@@ -157,7 +159,7 @@ static void serve_one(const struct rt_server *s, struct serving *sv,
 	sv->current_slot = NULL;
 	switch (rc) {
 	case CAPNPC_DISPATCH_OK:
-		queue_return(s->endpoint, sl, id, (uint32_t)len, sv->throwing);
+		queue_return(s, sl, id, (uint32_t)len, sv->throwing);
 		break;
 	case RT_SERVE_LATER:
 		sl->ngive = 0;
@@ -224,6 +226,12 @@ static int serve(const struct rt_server *s, struct serving *sv)
 			return i;
 		sl = &slots[i];
 		sl->recv_ud = 0;
+		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) {
+			/* A RETURN without caps that failed (the caller is
+			 * gone, or cannot take the answer): no RECV made. */
+			queue_recv(s, sl);
+			continue;
+		}
 		collect_return(sl);
 		rc = rt_recv_decode(&cqe, sl->recv, s->recv_size, &in);
 		if (rc == CAPOS_E_BAD_MESSAGE)
@@ -234,7 +242,8 @@ static int serve(const struct rt_server *s, struct serving *sv)
 			return rc;
 		else
 			serve_one(s, sv, sl, &in);
-		queue_recv(s, sl);
+		if (!sl->recv_ud) /* not made with the RETURN */
+			queue_recv(s, sl);
 	}
 }
 

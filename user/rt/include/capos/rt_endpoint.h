@@ -247,11 +247,13 @@ int rt_echo_answer(void *ctx, const struct capos_echo_echo_params *params,
                    struct capos_echo_echo_results_builder *results);
 
 /*
- * The two SQEs of the leanest server loop, one that answers each call
- * with its own params (the benchmarks' and tests' raw echo): a RECV into
- * buf[0..len), and the quiet RETURN of the call whose RECV CQE is cqe,
- * its params taken from where that RECV put them in buf. Submitted
- * together, they take the kernel's direct path (docs/endpoints.md).
+ * The SQEs of the leanest server loop, one that answers each call with
+ * its own params (the benchmarks' and tests' raw echo): the first RECV
+ * into buf[0..len), then for each call one RETURN that makes the next
+ * RECV (CAPOS_RETURN_RECV) into the same buffer, its params taken from
+ * where the last RECV (whose CQE is cqe) put them: the kernel reads them
+ * before the RECV can overwrite them. The RETURN takes the kernel's
+ * direct path to a waiting caller (docs/endpoints.md).
  */
 static inline struct capos_sqe rt_recv_sqe(capos_cap_t server, void *buf,
                                            uint32_t len)
@@ -262,20 +264,21 @@ static inline struct capos_sqe rt_recv_sqe(capos_cap_t server, void *buf,
 	                          .result_len = len};
 }
 
-static inline struct capos_sqe rt_echo_return_sqe(capos_cap_t server,
-                                                  const struct capos_cqe *cqe,
-                                                  const void *buf)
+static inline struct capos_sqe
+rt_echo_return_recv_sqe(capos_cap_t server, const struct capos_cqe *cqe,
+                        void *buf, uint32_t len)
 {
 	const struct capos_recv_header *h = buf;
 
 	return (struct capos_sqe){
 	    .opcode = CAPOS_OP_RETURN,
-	    .flags = CAPOS_RETURN_QUIET, /* wait for the RECV alone */
+	    .flags = CAPOS_RETURN_RECV,
 	    .cap = server,
 	    .call_id = cqe->call_id,
 	    .params_addr = (uint64_t)buf + capos_recv_params_offset(h->caps),
 	    .params_len = h->params_len,
-	    .user_data = RT_USER_DATA_DISCARD,
+	    .result_addr = (uint64_t)buf,
+	    .result_len = len,
 	};
 }
 
