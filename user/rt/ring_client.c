@@ -113,37 +113,6 @@ int rt_wait(uint64_t user_data, struct capos_cqe *cqe)
 	return rt_wait_on(rt_self(), user_data, cqe);
 }
 
-int rt_enter_wait_on(struct rt_thread *t, uint64_t user_data,
-                     struct capos_cqe *cqe)
-{
-	struct capos_ring_header *h = &t->ring->hdr;
-	long rc = capos_cap_enter(1, CAPOS_TIMEOUT_NONE);
-	uint32_t head;
-
-	if (rc < 0)
-		return (int)rc;
-	/* The oldest completion is usually the one: a synchronous call's
-	 * answer, alone in the CQ. Anything else takes the long way. */
-	head = h->cq_head;
-	if (head != __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE)) {
-		const struct capos_cqe *c =
-		    &t->ring->cq[head & (CAPOS_RING_CQ_ENTRIES - 1)];
-
-		if (c->user_data == user_data) {
-			*cqe = *c;
-			__atomic_store_n(&h->cq_head, head + 1,
-			                 __ATOMIC_RELEASE);
-			return 0;
-		}
-	}
-	return rt_wait_on(t, user_data, cqe);
-}
-
-int rt_enter_wait(uint64_t user_data, struct capos_cqe *cqe)
-{
-	return rt_enter_wait_on(rt_self(), user_data, cqe);
-}
-
 int rt_call(capos_cap_t cap, uint16_t method, const void *params,
             uint32_t params_len, void *result, uint32_t result_len,
             bool *exception)

@@ -20,12 +20,10 @@ extern int rt_fs_foreign;
 
 /*
  * The ring client on an explicit thread's state: for a new thread before
- * its FS base points at it (rt_self() cannot find it yet). As rt_wait,
- * rt_enter_wait and rt_call_xfer (rt_submit_on is in rt.h).
+ * its FS base points at it (rt_self() cannot find it yet). As
+ * rt_call_xfer (rt_submit_on, rt_wait_on and rt_enter_wait_on are in
+ * rt.h).
  */
-int rt_wait_on(struct rt_thread *t, uint64_t user_data, struct capos_cqe *cqe);
-int rt_enter_wait_on(struct rt_thread *t, uint64_t user_data,
-                     struct capos_cqe *cqe);
 int rt_call_on(struct rt_thread *t, capos_cap_t cap, uint16_t method,
                const void *params, uint32_t params_len, void *result,
                uint32_t result_len, const struct capos_xfer *xfer,
