@@ -1,10 +1,10 @@
 /*
  * epdirect - the endpoint's direct path (docs/endpoints.md, "The direct
  * path"), from user mode: a CALL to a server thread waiting in RECV, and
- * the server's quiet RETURN with its next RECV to the waiting caller,
- * each one pass through the kernel. Echo calls come back whole; every
- * call the path must refuse - malformed, bad pointers, reserved fields,
- * a stale CapId, a result buffer too small, a malformed or exceptional
+ * the server's RETURN that makes its next RECV (CAPOS_RETURN_RECV) to
+ * the waiting caller, each one pass through the kernel. Echo calls come back
+ * whole; every call the path must refuse - malformed, bad pointers, reserved
+ * fields, a stale CapId, a result buffer too small, a malformed or exceptional
  * RETURN - gets what the ordinary path gives it, with the server
  * waiting, and the calls after it work. Then the same with a server in
  * another process (user/benchsrv). tests/system/epdirect.test
@@ -30,6 +30,7 @@ enum {
 	M_EXCEPTION,
 	M_BAD_RECV,
 	M_PAIR,
+	M_GIVE, /* gives the caller a copy of the client facet */
 };
 
 static capos_cap_t server, client;
@@ -127,6 +128,14 @@ static int64_t serve(void *arg)
 			continue;
 		} else if (h->method == M_EXCEPTION) {
 			ret.flags |= CAPOS_RETURN_EXCEPTION;
+		} else if (h->method == M_GIVE) {
+			/* A transfer: the ordinary path's RETURN, then the
+			 * RECV from the same SQE. */
+			static struct capos_xfer give;
+
+			give = (struct capos_xfer){client, CAPOS_XFER_COPY, 0};
+			ret.xfer_addr = (uint64_t)&give;
+			ret.xfer_count = 1;
 		}
 		ud = rt_submit(&ret);
 	}
@@ -195,15 +204,18 @@ static bool batch_ok(void)
 }
 
 /* A CALL to the client facet with one field changed by `edit`. */
+static uint32_t odd_result[16] __attribute__((aligned(8)));
+
 static int odd_call(void (*edit)(struct capos_sqe *), struct capos_cqe *cqe)
 {
-	static uint64_t params[5], result[8];
+	static uint64_t params[5];
+	uint32_t *result = odd_result;
 	struct capos_sqe s = {.opcode = CAPOS_OP_CALL,
 	                      .cap = client,
 	                      .params_addr = (uint64_t)params,
 	                      .params_len = make_msg(params, 4, 7),
 	                      .result_addr = (uint64_t)result,
-	                      .result_len = sizeof(result)};
+	                      .result_len = sizeof(odd_result)};
 
 	edit(&s);
 	return call_sqe(&s, cqe);
@@ -276,6 +288,24 @@ static void bad_recv(struct capos_sqe *s)
 static void pair(struct capos_sqe *s)
 {
 	s->method = M_PAIR;
+}
+static void give(struct capos_sqe *s)
+{
+	s->method = M_GIVE;
+}
+
+/* Returns true if the CapId odd_call's last answer carried (after its
+ * 40 bytes) is a working client facet; releases it. */
+static bool given_cap_ok(void)
+{
+	capos_cap_t own = client;
+	bool ok;
+
+	client = odd_result[40 / 4];
+	ok = client && client != own && echo_ok(2, 91);
+	rt_release_now(client);
+	client = own;
+	return ok;
 }
 
 /* Checks that a call refused with `want` leaves the path working. */
@@ -404,6 +434,10 @@ int main(void)
 	check(rc == 40 && echo_ok(4, 93),
 	      "a quiet RETURN and a RECV in two SQEs: the caller gets its "
 	      "answer, and the next");
+	rc = odd_call(give, &cqe);
+	check(rc == 40 && cqe.caps == 1 && given_cap_ok() && echo_ok(4, 92),
+	      "a RETURN that RECVs and gives a cap: the caller gets the answer "
+	      "and a working copy of the client facet");
 	rc = odd_call(exception, &cqe);
 	check(rc == 40 && (cqe.flags & CAPOS_CQE_EXCEPTION) && echo_ok(4, 96),
 	      "an exception RETURN arrives with the EXCEPTION flag");
