@@ -146,7 +146,7 @@ typedef int (*rt_dispatch_fn)(const void *ops, void *ctx, uint16_t method,
 		                         arena, size, len);                    \
 	}
 
-#define RT_SERVE_MAX_SLOTS 8 /* RECVs outstanding (two SQEs each) */
+#define RT_SERVE_MAX_SLOTS 8 /* RECVs outstanding (up to two SQEs each) */
 
 /*
  * What rt_serve serves. `buffers` holds, per slot, a RECV buffer of
