@@ -25,13 +25,7 @@ int main(void)
 	for (;;) {
 		struct capos_cqe cqe;
 
-		if (rt_enter_wait(ud, &cqe) < 0)
-			return 2;
-		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) { /* no RECV made */
-			ud = rt_submit(&recv);
-			continue;
-		}
-		if (cqe.result < 0)
+		if (rt_echo_wait(server, buf, sizeof(buf), &ud, &cqe))
 			return 2;
 		/* The reply is the params as they came; the same SQE makes
 		 * the next RECV. */

@@ -75,15 +75,7 @@ static int64_t serve(void *arg)
 		const struct capos_recv_header *h = (const void *)buf;
 		struct capos_cqe cqe;
 
-		if (rt_wait(ud, &cqe) < 0)
-			return 1;
-		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) {
-			/* The call is over or still waits (endpoint.h); no
-			 * RECV was made. */
-			ud = rt_submit(&recv);
-			continue;
-		}
-		if (cqe.result < 0)
+		if (rt_echo_wait(server, buf, sizeof(buf), &ud, &cqe))
 			return 1;
 		struct capos_sqe ret =
 		    rt_echo_return_recv_sqe(server, &cqe, buf, sizeof(buf));

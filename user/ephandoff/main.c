@@ -37,13 +37,7 @@ static int64_t serve(void *arg)
 	for (;;) {
 		struct capos_cqe cqe;
 
-		if (rt_wait(ud, &cqe) < 0)
-			return 1;
-		if (cqe.flags & CAPOS_CQE_RETURN_FAILED) { /* no RECV made */
-			ud = rt_submit(&recv);
-			continue;
-		}
-		if (cqe.result < 0)
+		if (rt_echo_wait(server, buf, sizeof(buf), &ud, &cqe))
 			return 1;
 		struct capos_sqe ret =
 		    rt_echo_return_recv_sqe(server, &cqe, buf, sizeof(buf));

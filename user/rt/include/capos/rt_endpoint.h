@@ -282,4 +282,27 @@ rt_echo_return_recv_sqe(capos_cap_t server, const struct capos_cqe *cqe,
 	};
 }
 
+/*
+ * The raw echo loop's wait: for the RECV (or the RETURN that RECVs) whose
+ * user_data is *ud, just queued. A RETURN that failed made no RECV: it
+ * is made again here (*ud its new user_data) and the wait goes on.
+ * Returns 0 with *cqe (a call in buf[0..len)), or a negative error (the
+ * wait's or the RECV's).
+ */
+static inline int rt_echo_wait(capos_cap_t server, void *buf, uint32_t len,
+                               uint64_t *ud, struct capos_cqe *cqe)
+{
+	for (;;) {
+		int rc = rt_enter_wait(*ud, cqe);
+		struct capos_sqe recv;
+
+		if (rc < 0)
+			return rc;
+		if (!(cqe->flags & CAPOS_CQE_RETURN_FAILED))
+			return cqe->result < 0 ? cqe->result : 0;
+		recv = rt_recv_sqe(server, buf, len);
+		*ud = rt_submit(&recv);
+	}
+}
+
 #endif
