@@ -2,9 +2,9 @@
  * endpoint_direct.c - the endpoint's direct path: a CALL that finds its
  * server waiting in RECV, and a server's RETURN that makes its next RECV
  * (CAPOS_RETURN_RECV) and finds the caller waiting for that answer, each
- * done in one straight pass
- * with the CPU going to the peer at once (seL4's fastpath, for a ring).
- * No queue, no matching loop, no wake-up through the scheduler.
+ * done in one straight pass with the CPU going to the peer at once
+ * (seL4's fastpath, for a ring). No queue, no matching loop, no wake-up
+ * through the scheduler.
  *
  * kernel/cap/ring_enter.c sends here a cap_enter that may be one side of
  * a synchronous call (endpoint_direct_enter); all of it, from the SQE to

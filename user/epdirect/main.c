@@ -53,7 +53,7 @@ static uint32_t make_msg(uint64_t *m, uint32_t words, uint64_t seed)
 }
 
 /* Waits for the CQE of ud: its result, its flags in *flags. */
-static int wait_rc(uint64_t ud, uint32_t *flags)
+static int wait_rc(uint64_t ud, volatile uint32_t *flags)
 {
 	struct capos_cqe cqe;
 
@@ -96,8 +96,8 @@ static int64_t serve(void *arg)
 			} else {
 				b.reserved1 = 1;
 			}
-			bad_return_rc[m] = wait_rc(
-			    rt_submit(&b), (uint32_t *)&bad_return_flags[m]);
+			bad_return_rc[m] =
+			    wait_rc(rt_submit(&b), &bad_return_flags[m]);
 		} else if (h->method == M_BAD_RECV) {
 			/* A RECV buffer in the kernel: the RETURN goes (the
 			 * caller gets its answer), the RECV fails alone, and a
@@ -105,8 +105,7 @@ static int64_t serve(void *arg)
 			struct capos_sqe r = ret;
 
 			r.result_addr = 0xffffffff80000000ull;
-			bad_recv_rc =
-			    wait_rc(rt_submit(&r), (uint32_t *)&bad_recv_flags);
+			bad_recv_rc = wait_rc(rt_submit(&r), &bad_recv_flags);
 			ud = rt_submit(&recv);
 			continue;
 		} else if (h->method == M_PAIR) {
