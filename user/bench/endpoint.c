@@ -38,16 +38,43 @@ static void encode_1k(void)
 	params_1k_len = (uint32_t)len;
 }
 
-/* Runs EP_ITERS batches of `batch` calls; returns cycles, -1 on error. */
-static int64_t run(capos_cap_t client, uint32_t batch, bool big)
+/* The CALL each case makes: empty params, or the 1 KiB message. */
+static struct capos_sqe call_sqe(capos_cap_t client, bool big)
 {
-	struct capos_sqe sqe = {
+	return (struct capos_sqe){
 	    .opcode = CAPOS_OP_CALL,
 	    .cap = client,
 	    .params_addr = big ? (uint64_t)params_1k : 0,
 	    .params_len = big ? params_1k_len : 0,
+	    .result_addr = (uint64_t)results[0],
 	    .result_len = sizeof(results[0]),
 	};
+}
+
+/*
+ * Runs EP_ITERS synchronous calls, each submitted and waited for as any
+ * one-at-a-time client does (what the Linux ping-pongs measure too);
+ * returns cycles, -1 on error.
+ */
+static int64_t run_one(capos_cap_t client, bool big)
+{
+	const struct capos_sqe sqe = call_sqe(client, big);
+	uint64_t c0 = rdtsc();
+
+	for (uint32_t i = 0; i < EP_ITERS; i++) {
+		struct capos_cqe cqe;
+
+		if (rt_enter_wait(rt_submit(&sqe), &cqe) < 0 || cqe.result < 0)
+			return -1;
+	}
+	return (int64_t)(rdtsc() - c0);
+}
+
+/* Runs EP_ITERS batches of `batch` calls in flight together; returns
+ * cycles, -1 on error. */
+static int64_t run_batch(capos_cap_t client, uint32_t batch, bool big)
+{
+	struct capos_sqe sqe = call_sqe(client, big);
 	uint64_t ud[EP_BATCH], c0 = rdtsc();
 
 	for (uint32_t i = 0; i < EP_ITERS; i++) {
@@ -96,11 +123,14 @@ int bench_endpoint(capos_cap_t factory, capos_cap_t spawner,
 	              &handle, NULL, 0);
 	if (rc)
 		return -1;
-	if (run(client, 1, false) < 0) /* warm-up: the server is running */
+	if (run_one(client, false) < 0) /* warm-up: the server is running */
 		return -1;
 	for (uint32_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t t0 = now_ns();
-		int64_t cycles = run(client, cases[i].batch, cases[i].big);
+		int64_t cycles =
+		    cases[i].batch == 1
+		        ? run_one(client, cases[i].big)
+		        : run_batch(client, cases[i].batch, cases[i].big);
 
 		if (cycles < 0)
 			return -1;
