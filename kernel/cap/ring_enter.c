@@ -84,6 +84,7 @@ static __attribute__((noinline)) long
 ring_wait(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 {
 	uint64_t deadline = 0;
+	bool woke;
 	long rc;
 
 	arch_irq_enable();
@@ -106,7 +107,11 @@ ring_wait(struct thread *t, uint64_t min_complete, uint64_t timeout_ns)
 		}
 		t->wait_min = (uint32_t)min_complete;
 		t->waiting_cq = true;
-		if (!sched_block(deadline)) {
+		/* A direct CALL or RETURN may end this wait (call.h). */
+		t->wait_direct = !deadline && cq_pending(t) + 1 >= min_complete;
+		woke = sched_block(deadline);
+		t->wait_direct = false;
+		if (!woke) {
 			t->waiting_cq = false;
 			arch_irq_restore(s);
 			if (cq_pending(t) < min_complete) {

@@ -126,19 +126,20 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	/* The ordinary path charges the queue and refunds it when the call
 	 * is matched: it must have room for one. */
 	if (!as_check_user(&p->as, s->params_addr, 0, false) ||
-	    !ledger_account_fits(&p->ledger.r[LEDGER_ENDPOINT_QUEUE], 1) ||
-	    !ledger_account_fits(&p->ledger.r[LEDGER_KERNEL_MEMORY], kmem))
+	    !ledger_account_fits(&p->ledger.r[LEDGER_ENDPOINT_QUEUE], 1))
 		return NULL;
 	/* Readied while still on the spare list: a failure leaves it there
 	 * (the ordinary path reports why). */
 	call->params = call->inline_params;
 	if (call_resolve(call, t, s, len))
 		return NULL;
+	/* The last step that can fail: the record's memory. */
+	if (ledger_charge_kmem(p, kmem))
+		return NULL;
 	/* Nothing fails from here on. */
 	ep->spare_calls = call->next;
 	ep->nspare_calls--;
 	call->tx = NULL;
-	ledger_charge_kmem(p, kmem);
 	/* call_fill's reference to ep is the RECV's, handed on. */
 	ep->refs--;
 	call_fill(call, ep, t, s, len, kmem);
@@ -318,7 +319,9 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 		return ring_direct_leave(t, t->cq_tail - t->cq_head_seen);
 	t->wait_min = 1;
 	t->waiting_cq = true;
+	t->wait_direct = true;
 	sched_switch_direct(peer);
+	t->wait_direct = false;
 	/* Woken: by the answer (the usual way out: the big lock came
 	 * along, nothing else to do), or a kill (or a wake with nothing
 	 * posted, which waits on as a blocked cap_enter would). */

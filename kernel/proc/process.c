@@ -574,6 +574,7 @@ void process_kill(struct process *p, enum exit_kind kind, int64_t code)
 	}
 	for (struct thread *t = p->threads; t; t = t->proc_next) {
 		t->killed = true;
+		t->wait_direct = false; /* call.h, ring_wakes_on_one */
 		sched_wake(t);
 		sched_kick(t); /* running on another CPU: come in and die */
 	}

@@ -137,8 +137,9 @@ static inline uint8_t *as_span_at(const struct as_span *sp, uint32_t off)
 /* Writes src[0..n) at offset off of the span; off + n <= sp->len. A
  * piece inside one page (the usual header or short message) is one
  * memcpy, inline. */
-static inline void as_span_write(const struct as_span *sp, uint32_t off,
-                                 const void *src, uint32_t n)
+static inline __attribute__((always_inline)) void
+as_span_write(const struct as_span *sp, uint32_t off, const void *src,
+              uint32_t n)
 {
 	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
 	    off <= sp->len && n <= sp->len - off)
@@ -148,8 +149,8 @@ static inline void as_span_write(const struct as_span *sp, uint32_t off,
 }
 
 /* Reads n bytes at offset off of the span into dst; off + n <= sp->len. */
-static inline void as_span_read(const struct as_span *sp, uint32_t off,
-                                void *dst, uint32_t n)
+static inline __attribute__((always_inline)) void
+as_span_read(const struct as_span *sp, uint32_t off, void *dst, uint32_t n)
 {
 	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
 	    off <= sp->len && n <= sp->len - off)

@@ -142,13 +142,20 @@ static inline void pending_unlink(struct pending_call *pc)
 /*
  * The direct path's completions (kernel/object/endpoint_direct.c): true
  * if thread t is blocked in cap_enter waiting for its CQ and one more
- * CQE ends the wait (no deadline, not killed). Big lock held.
+ * CQE ends the wait (no deadline, not killed). Big lock held. The wait
+ * noted this as it blocked (any CQE posted since has woken it); a kill
+ * clears it.
  */
 static inline bool ring_wakes_on_one(const struct thread *t)
 {
-	return t->state == THREAD_BLOCKED && t->waiting_cq && !t->killed &&
-	       !t->deadline_ns &&
-	       t->cq_tail - t->cq_head_seen + 1 >= t->wait_min;
+	bool yes = t->state == THREAD_BLOCKED && t->wait_direct;
+
+	/* The note against what it stands for (a self-check: debug builds). */
+	if (CAPOS_DEBUG)
+		KASSERT(!yes ||
+		        (t->waiting_cq && !t->killed && !t->deadline_ns &&
+		         t->cq_tail - t->cq_head_seen + 1 >= t->wait_min));
+	return yes;
 }
 
 _Static_assert(__builtin_offsetof(struct capos_cqe, result) == 8 &&

@@ -62,6 +62,11 @@ struct thread {
 	 * threads and the timer post theirs with it. A leaf lock. */
 	struct spinlock ring_lock;
 	bool waiting_cq;
+	/* Blocked in a CQ wait that one more CQE ends, without a deadline:
+	 * what the endpoint's direct path looks for (call.h,
+	 * ring_wakes_on_one). Set as it blocks, cleared as it resumes or is
+	 * killed; meaningful only while the thread is BLOCKED. */
+	bool wait_direct;
 	/* The hand-off (sched_wake_handoff): set while this thread, in
 	 * cap_enter, means to block; `handoff` is the thread it woke to run
 	 * in its place, RUNNABLE but on no queue. */
