@@ -182,6 +182,25 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	take = read_once(&r->hdr.sq_tail) - t->sq_head;
 	cq_head = read_once(&r->hdr.cq_head);
 	posted = __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head;
+	/* One SQE, nothing posted, waiting for one CQE without a timeout
+	 * (within every bound checked below): a synchronous call, looked at
+	 * first. A CALL or a RETURN (the direct path looks for its RECV
+	 * flag) on an endpoint may take the endpoint's direct path. The
+	 * slot is read without the big lock and may be stale: the endpoint
+	 * copies it and looks the cap up again. */
+	if (take == 1 &&
+	    !((uint64_t)posted | (min_complete ^ 1) | ~timeout_ns) &&
+	    !t->may_handoff) {
+		const struct capos_sqe *s = &r->sq[t->sq_head & SQ_MASK];
+		uint8_t op = s->opcode;
+
+		t->cq_head_seen = cq_head;
+		if ((op == CAPOS_OP_CALL || op == CAPOS_OP_RETURN) &&
+		    cap_table_kind_hint(&t->proc->caps, s->cap,
+		                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
+			return endpoint_direct_enter(t, op);
+		return ring_batch(t, 1, 1, CAPOS_TIMEOUT_NONE);
+	}
 	/* The user may not claim more SQEs than the SQ holds, nor to have
 	 * consumed CQEs the kernel never posted. cq_tail only grows, and a
 	 * CQE the user saw was counted in it before the user could see it. */
@@ -193,20 +212,5 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	/* Nothing to take, nothing to wait for, no hand-off left over. */
 	if (!take && (posted >= min_complete || !timeout_ns) && !t->may_handoff)
 		return to_user(t, posted);
-	/* One CALL, or one RETURN (the direct path looks for its RECV
-	 * flag), waiting for the answer: perhaps the endpoint's direct
-	 * path. The slot is read without the big lock and may be stale:
-	 * the endpoint copies it and looks the cap up again. */
-	if (take == 1) {
-		const struct capos_sqe *s = &r->sq[t->sq_head & SQ_MASK];
-		uint8_t op = s->opcode;
-
-		if ((op == CAPOS_OP_CALL || op == CAPOS_OP_RETURN) &&
-		    min_complete == 1 && timeout_ns == CAPOS_TIMEOUT_NONE &&
-		    !posted && !t->may_handoff &&
-		    cap_table_kind_hint(&t->proc->caps, s->cap,
-		                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
-			return endpoint_direct_enter(t, op);
-	}
 	return ring_batch(t, take, min_complete, timeout_ns);
 }

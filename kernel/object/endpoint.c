@@ -117,12 +117,37 @@ static void call_abort_transfer(struct ep_call *call)
 	hold_copies(call->tx, false);
 }
 
-/* A record for a call with len bytes of params (a kept one if there
- * is one), or NULL. Only params is set. */
-struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
-{
-	struct ep_call *call = ep->spare_calls;
+const uint64_t endpoint_call_record_kmem = sizeof(struct ep_call);
 
+/* Thread t's own record (made at its first call without transfers,
+ * paid for with the thread), or NULL if it is in use or cannot be made. */
+static struct ep_call *call_own_record(struct thread *t)
+{
+	struct ep_call *call = t->call_record;
+
+	if (call) {
+		t->call_record = NULL;
+		return call;
+	}
+	if (t->call_record_made || !(call = kmalloc(sizeof(*call))))
+		return NULL;
+	t->call_record_made = true;
+	call->owner = t;
+	call->result_gen = 0; /* no span kept */
+	call->ref_ep_id = 0;  /* nor a session reference */
+	call->params = call->inline_params;
+	call->tx = NULL;
+	return call;
+}
+
+struct ep_call *call_alloc(struct endpoint *ep, struct thread *t, uint32_t len,
+                           bool xfer)
+{
+	struct ep_call *call;
+
+	if (!xfer && len <= EP_INLINE_PARAMS && (call = call_own_record(t)))
+		return call;
+	call = ep->spare_calls;
 	if (call) {
 		ep->spare_calls = call->next;
 		ep->nspare_calls--;
@@ -130,7 +155,9 @@ struct ep_call *call_alloc(struct endpoint *ep, uint32_t len)
 		return NULL;
 	} else {
 		call->result_gen = 0; /* no span kept */
+		call->ref_ep_id = 0;  /* nor a session reference */
 	}
+	call->owner = NULL;
 	call->params = call->inline_params;
 	call->tx = NULL;
 	if (len > EP_INLINE_PARAMS && !(call->params = kmalloc(len))) {
@@ -147,9 +174,21 @@ void call_free(struct ep_call *call)
 
 	if (call->kmem)
 		ledger_refund_kmem(call->caller, call->kmem);
-	process_put(call->caller);
+	if (!call->owner)
+		process_put(call->caller);
 	call_unalloc(ep, call);
 	ep_put(ep);
+}
+
+void endpoint_thread_exit(struct thread *t)
+{
+	struct ep_call *call = t->call_record;
+
+	if (!call)
+		return;
+	KASSERT(call->owner == t);
+	t->call_record = NULL;
+	kfree(call);
 }
 
 static void unlink_queued(struct ep_call *call)
@@ -198,6 +237,12 @@ void call_cancel(struct pending_call *pc)
 	call->state = EP_ORPHANED;
 	ledger_refund_kmem(call->caller, call->kmem);
 	call->kmem = 0;
+	if (call->owner) {
+		/* No more the thread's (charged to nobody, as an orphan's
+		 * params are not); it keeps the process as any other. */
+		process_get(call->caller);
+		call->owner = NULL;
+	}
 }
 
 /* Fails a call that never reached a server (or whose server is gone). */
@@ -566,9 +611,11 @@ int endpoint_client_route(struct kobject *o, struct thread *t,
 	 * still name a user address. */
 	if (!as_check_user(&p->as, s->params_addr, 0, false))
 		return CAPOS_E_BAD_POINTER;
-	call = call_alloc(ep, len); /* each field is set below */
+	call = call_alloc(ep, t, len, s->xfer_count != 0); /* set below */
 	if (!call)
 		return CAPOS_E_QUOTA;
+	if (call->owner) /* the thread's own: paid for */
+		size = 0;
 	rc = call_resolve(call, t, s, len);
 	if (rc)
 		goto free;

@@ -101,7 +101,6 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	uint32_t len =
 	    s->params_len ? s->params_len : sizeof(call_empty_message);
 	uint32_t need = sizeof(struct capos_recv_header) + len;
-	uint64_t kmem = sizeof(struct ep_call) + len;
 	struct kobject *o;
 	struct endpoint *ep;
 	struct ep_recv *r;
@@ -119,7 +118,7 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	/* The server waits for this call alone, its buffer holds it, and
 	 * the span kept with its RECV still names that buffer. */
 	server = r->pc.thread;
-	call = ep->spare_calls; /* the ordinary path allocates */
+	call = t->call_record; /* the ordinary path makes it */
 	if (!call || ep->closed || !direct_call_sqe(u) ||
 	    r->gen != server->proc->as.gen || need > r->pc.result_cap)
 		return NULL;
@@ -128,21 +127,15 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	if (!as_check_user(&p->as, s->params_addr, 0, false) ||
 	    !ledger_account_fits(&p->ledger.r[LEDGER_ENDPOINT_QUEUE], 1))
 		return NULL;
-	/* Readied while still on the spare list: a failure leaves it there
-	 * (the ordinary path reports why). */
-	call->params = call->inline_params;
+	/* Readied while still the thread's: a failure leaves it there (the
+	 * ordinary path reports why). Its memory is paid for already. */
 	if (call_resolve(call, t, s, len))
 		return NULL;
-	/* The last step that can fail: the record's memory. */
-	if (ledger_charge_kmem(p, kmem))
-		return NULL;
 	/* Nothing fails from here on. */
-	ep->spare_calls = call->next;
-	ep->nspare_calls--;
-	call->tx = NULL;
+	t->call_record = NULL;
 	/* call_fill's reference to ep is the RECV's, handed on. */
 	ep->refs--;
-	call_fill(call, ep, t, s, len, kmem);
+	call_fill(call, ep, t, s, len, 0);
 	ep->receivers = r->next;
 	if (!ep->receivers)
 		ep->receivers_tail = &ep->receivers;
@@ -208,7 +201,7 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 		return NULL;
 	ep = ((struct ep_facet *)o)->ep;
 	call = direct_inflight(ep, ret->call_id);
-	if (!call || call->state != EP_RECEIVED ||
+	if (!call || call->state != EP_RECEIVED || !call->owner ||
 	    !ring_wakes_on_one(call->pc.thread))
 		return NULL;
 	/* The caller waits for this answer alone, its buffer holds it, and
@@ -248,10 +241,11 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 		ep->inflight = call->next;
 	else
 		unlink_inflight(call);
-	/* call_free's work; its reference to ep goes on to the RECV. */
-	ledger_refund_kmem(call->caller, call->kmem);
-	process_put(call->caller);
-	call_unalloc(ep, call);
+	/* call_free's work: the record is the caller's own and goes back
+	 * (as call_unalloc gives it); its reference to ep goes on to the
+	 * RECV. */
+	KASSERT(!caller->call_record);
+	caller->call_record = call;
 	ep->spare_recv = NULL;
 	ep->refs--;
 	recv_arm(ep, r, t, ret);

@@ -64,8 +64,17 @@ struct ep_call {
 	enum ep_call_state state;
 	uint32_t call_id;
 	uint16_t method;
-	struct process *caller;
+	struct process *caller; /* referenced unless owner is set */
+	/* The thread whose own record this is (its call_record), or NULL.
+	 * Paid for with the thread (endpoint_call_record_kmem); it comes
+	 * back to the thread when the call ends, and holds no heap params
+	 * nor transfer. Orphaned, it is the thread's no more. */
+	struct thread *owner;
 	uint64_t kmem; /* charged to the caller's kernel memory */
+	/* hdr.session is the reference of this session on the endpoint
+	 * with this id (0: none yet): a kept record is usually the same
+	 * caller's on the same endpoint again. */
+	uint64_t ref_ep_id, ref_session;
 	/* The caller's result buffer as resolved when the call was made,
 	 * good while its address space's gen is result_gen (as.h). */
 	uint64_t result_gen;
@@ -130,11 +139,20 @@ void call_fail(struct ep_call *call, int error);
  * with its CALL or RECV pending. */
 void call_cancel(struct pending_call *pc);
 void recv_cancel(struct pending_call *pc);
-/* A record for a call with len bytes of params (a kept one if there is
- * one), or NULL; only params is set. call_unalloc gives it back. */
-struct ep_call *call_alloc(struct endpoint *ep, uint32_t len);
+/* A record for thread t's call with len bytes of params and transfers
+ * or not: its own if it is free and the call fits (made at its first
+ * call), else a kept one or a new one; NULL if there is none. Only
+ * params, tx and owner are set. call_unalloc gives it back. */
+struct ep_call *call_alloc(struct endpoint *ep, struct thread *t, uint32_t len,
+                           bool xfer);
 static inline void call_unalloc(struct endpoint *ep, struct ep_call *call)
 {
+	if (call->owner) { /* back to its thread, still paid for */
+		KASSERT(!call->owner->call_record && !call->tx &&
+		        call->params == call->inline_params);
+		call->owner->call_record = call;
+		return;
+	}
 	if (call->params != call->inline_params)
 		kfree(call->params);
 	if (call->tx) { /* committed or rolled back by now */
@@ -210,11 +228,16 @@ static inline void call_fill(struct ep_call *call, struct endpoint *ep,
 	call->ep = ep;
 	ep->refs++;
 	call->caller = p;
-	process_get(p);
+	if (!call->owner) /* an own record's thread keeps p */
+		process_get(p);
 	call->kmem = kmem;
 	call->method = s->method;
 	call->params_len = len;
-	session_ref(ep, p->session, call->hdr.session);
+	if (call->ref_ep_id != ep->id || call->ref_session != p->session) {
+		session_ref(ep, p->session, call->hdr.session);
+		call->ref_ep_id = ep->id;
+		call->ref_session = p->session;
+	}
 	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
 	             call_cancel);
 }

@@ -13,6 +13,7 @@
 #include <capos/transfer.h>
 #include <transfer.h>
 #include <kernel/biglock.h>
+#include <kernel/endpoint.h>
 #include <kernel/arch.h>
 #include <kernel/kobject.h>
 #include <kernel/objects.h>
@@ -48,8 +49,10 @@ const uint64_t proc_default_limits[LEDGER_COUNT] = {
     [LEDGER_KERNEL_MEMORY] = 262144,
 };
 
-/* Kernel memory a thread costs its process: the struct and its stack. */
-#define THREAD_KMEM (sizeof(struct thread) + KSTACK_SIZE)
+/* Kernel memory a thread costs its process: the struct, its stack and
+ * its own endpoint call record (made at its first call: thread.h). */
+#define THREAD_KMEM \
+	(sizeof(struct thread) + KSTACK_SIZE + endpoint_call_record_kmem)
 
 /* Maps `pages` fresh zeroed frames at va, owned by the address space
  * (which charges them to p's ledger). Returns 0 or a CAPOS_E_* code
@@ -601,6 +604,7 @@ void thread_exit_current(void)
 
 	arch_irq_disable();
 	ring_cancel_pending(t);
+	endpoint_thread_exit(t);
 	thread_handle_exited(t);
 	for (struct thread **pp = &p->threads; *pp; pp = &(*pp)->proc_next) {
 		if (*pp == t) {

@@ -53,4 +53,10 @@ struct endpoint_stats {
 };
 void endpoint_get_stats(struct endpoint_stats *st);
 
+/* Thread t is exiting, its pending calls cancelled: frees its call
+ * record (thread.h). Its process paid for it with the thread. */
+void endpoint_thread_exit(struct thread *t);
+/* The size of that record, in the thread's kernel memory (THREAD_KMEM). */
+extern const uint64_t endpoint_call_record_kmem;
+
 #endif

@@ -56,7 +56,7 @@ __attribute__((noreturn)) void spin_misuse(const struct spinlock *l,
 /* Spins until it has the lock. Interrupts must be off; this CPU must
  * not hold it (locks are not recursive). The uncontended path is one
  * exchange. */
-static inline void spin_lock(struct spinlock *l)
+static inline __attribute__((always_inline)) void spin_lock(struct spinlock *l)
 {
 	uint32_t self = spin_self();
 
@@ -71,7 +71,8 @@ static inline void spin_lock(struct spinlock *l)
 /* Releases a lock this CPU holds. The exchange is a full barrier: a
  * waiter that noted itself in `sleepers` before its last look at
  * `locked` is seen here (spinlock.c). */
-static inline void spin_unlock(struct spinlock *l)
+static inline __attribute__((always_inline)) void
+spin_unlock(struct spinlock *l)
 {
 	if (__builtin_expect(l->holder != spin_self(), 0))
 		spin_misuse(l, "released by a CPU that does not hold it");

@@ -21,6 +21,7 @@
 
 struct process;
 struct pending_call;
+struct ep_call;
 
 enum thread_state {
 	THREAD_NEW,
@@ -76,6 +77,12 @@ struct thread {
 	/* Its buffers as last resolved (as.h): the RECV, result and RETURN
 	 * buffers of an endpoint loop. Under the big lock only. */
 	struct as_span_cache ucache;
+	/* Its own endpoint call record (kernel/object/endpoint.c), made at
+	 * its first call and charged to its process once: a synchronous
+	 * caller's calls need no record of their own. NULL while a call
+	 * uses it. Under the big lock only. */
+	struct ep_call *call_record;
+	bool call_record_made;
 	bool killed; /* exit at the next return to user mode */
 
 	/* A user thread: where it starts, and how it ended. */
