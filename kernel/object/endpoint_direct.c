@@ -244,7 +244,7 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 	/* call_free's work: the record is the caller's own and goes back
 	 * (as call_unalloc gives it); its reference to ep goes on to the
 	 * RECV. */
-	KASSERT(!caller->call_record);
+	DASSERT(!caller->call_record && call->owner == caller);
 	caller->call_record = call;
 	ep->spare_recv = NULL;
 	ep->refs--;

@@ -21,13 +21,13 @@
 extern struct spinlock kernel_big_lock;
 
 /* Takes the lock. Interrupts must be off; this CPU must not hold it. */
-static inline void kernel_lock(void)
+static inline __attribute__((always_inline)) void kernel_lock(void)
 {
 	spin_lock(&kernel_big_lock);
 }
 
 /* Gives it back. Interrupts must be off; this CPU must hold it. */
-static inline void kernel_unlock(void)
+static inline __attribute__((always_inline)) void kernel_unlock(void)
 {
 	spin_unlock(&kernel_big_lock);
 }

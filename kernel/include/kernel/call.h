@@ -150,11 +150,9 @@ static inline bool ring_wakes_on_one(const struct thread *t)
 {
 	bool yes = t->state == THREAD_BLOCKED && t->wait_direct;
 
-	/* The note against what it stands for (a self-check: debug builds). */
-	if (CAPOS_DEBUG)
-		KASSERT(!yes ||
-		        (t->waiting_cq && !t->killed && !t->deadline_ns &&
-		         t->cq_tail - t->cq_head_seen + 1 >= t->wait_min));
+	/* The note against what it stands for. */
+	DASSERT(!yes || (t->waiting_cq && !t->killed && !t->deadline_ns &&
+	                 t->cq_tail - t->cq_head_seen + 1 >= t->wait_min));
 	return yes;
 }
 
@@ -184,7 +182,7 @@ static inline void pending_complete_direct(struct pending_call *pc, int result,
 		t->pending = pc->next;
 	else
 		pending_unlink(pc);
-	KASSERT(t->cq_reserved > 0 && t->waiting_cq);
+	DASSERT(t->cq_reserved > 0 && t->waiting_cq);
 	t->cq_reserved--;
 	c = (cqe_word_t *)&t->ring->cq[tail & (CAPOS_RING_CQ_ENTRIES - 1)];
 	c[0] = pc->user_data;

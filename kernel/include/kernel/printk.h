@@ -43,4 +43,16 @@ __attribute__((noreturn)) void panic_halt(void);
 			      __LINE__);                                       \
 	} while (0)
 
+/*
+ * An invariant of a fast path (the endpoint's direct path, the direct
+ * switch): checked in debug builds, which every test runs, and left out
+ * of release builds, where it was a tenth of the path's checks (seL4's
+ * assert does the same). Everywhere else, KASSERT.
+ */
+#define DASSERT(cond)                                                          \
+	do {                                                                   \
+		if (CAPOS_DEBUG)                                               \
+			KASSERT(cond);                                         \
+	} while (0)
+
 #endif

@@ -23,7 +23,7 @@ static inline void sched_switch_direct(struct thread *next)
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current;
 
-	KASSERT(prev->state == THREAD_RUNNING && !prev->handoff &&
+	DASSERT(prev->state == THREAD_RUNNING && !prev->handoff &&
 	        next->state == THREAD_BLOCKED && !next->deadline_ns);
 	prev->state = THREAD_BLOCKED;
 	prev->timed_out = false;
