@@ -49,10 +49,10 @@ __attribute__((noreturn)) void panic_halt(void);
  * of release builds, where it was a tenth of the path's checks (seL4's
  * assert does the same). Everywhere else, KASSERT.
  */
-#define DASSERT(cond)                                                          \
-	do {                                                                   \
-		if (CAPOS_DEBUG)                                               \
-			KASSERT(cond);                                         \
+#define DASSERT(cond)                  \
+	do {                           \
+		if (CAPOS_DEBUG)       \
+			KASSERT(cond); \
 	} while (0)
 
 #endif
