@@ -241,11 +241,10 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 		ep->inflight = call->next;
 	else
 		unlink_inflight(call);
-	/* call_free's work: the record is the caller's own and goes back
-	 * (as call_unalloc gives it); its reference to ep goes on to the
-	 * RECV. */
-	DASSERT(!caller->call_record && call->owner == caller);
-	caller->call_record = call;
+	/* call_free's work: the record is the caller's own and goes back;
+	 * its reference to ep goes on to the RECV. */
+	DASSERT(call->owner == caller);
+	call_record_home(call);
 	ep->spare_recv = NULL;
 	ep->refs--;
 	recv_arm(ep, r, t, ret);

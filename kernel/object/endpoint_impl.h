@@ -145,12 +145,18 @@ void recv_cancel(struct pending_call *pc);
  * params, tx and owner are set. call_unalloc gives it back. */
 struct ep_call *call_alloc(struct endpoint *ep, struct thread *t, uint32_t len,
                            bool xfer);
+/* Gives a thread's own record (call->owner set) back to its thread,
+ * still paid for: the call is over. */
+static inline void call_record_home(struct ep_call *call)
+{
+	DASSERT(!call->owner->call_record && !call->tx &&
+	        call->params == call->inline_params);
+	call->owner->call_record = call;
+}
 static inline void call_unalloc(struct endpoint *ep, struct ep_call *call)
 {
-	if (call->owner) { /* back to its thread, still paid for */
-		KASSERT(!call->owner->call_record && !call->tx &&
-		        call->params == call->inline_params);
-		call->owner->call_record = call;
+	if (call->owner) {
+		call_record_home(call);
 		return;
 	}
 	if (call->params != call->inline_params)
