@@ -13,16 +13,17 @@ bool call_message_framing_ok(const uint8_t *bytes, uint32_t len)
 {
 	struct capnp_segment segs[8];
 	struct capnp_msg msg;
-	uint32_t w[2];
 
 	/* One segment, the usual case: its size must fit in what follows
 	 * the 8-byte table (what capnp_msg_init_stream checks, without
 	 * setting up a reader; a size past the traversal limit cannot fit
 	 * in a message of at most 4 GiB). */
 	if (len >= 8) {
-		__builtin_memcpy(w, bytes, sizeof(w)); /* inline */
-		if (w[0] == 0)
-			return w[1] <= (len - 8) / 8;
+		uint64_t head;
+
+		__builtin_memcpy(&head, bytes, sizeof(head)); /* inline */
+		if ((uint32_t)head == 0)
+			return call_message_one_segment_ok(head, len);
 	}
 	return capnp_msg_init_stream(&msg, bytes, len, segs, 8) == CAPNP_OK;
 }

@@ -20,6 +20,7 @@
 #include <capos/endpoint.h>
 #include <capos/errors.h>
 #include <capos/ring.h>
+#include <arch/copy.h>
 #include <kernel/as.h>
 #include <kernel/biglock.h>
 #include <kernel/call.h>
@@ -139,7 +140,11 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	ep->receivers = r->next;
 	if (!ep->receivers)
 		ep->receivers_tail = &ep->receivers;
-	as_span_write(&r->span, 0, call_header(call, 0), need);
+	if (as_span_straight(&r->span, 0, need))
+		arch_copy_inline(as_span_at(&r->span, 0), call_header(call, 0),
+		                 need);
+	else
+		as_span_write_pages(&r->span, 0, call_header(call, 0), need);
 	pending_complete_direct(&r->pc, (int)need, call->call_id);
 	call->state = EP_RECEIVED;
 	call->next = ep->inflight;
@@ -185,6 +190,8 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 	static const uint8_t zeros[8];
 	uint8_t msg[ENDPOINT_DIRECT_MAX] __attribute__((aligned(8)));
 	const uint8_t *reply = call_empty_message;
+	const uint8_t *src = NULL; /* the reply, straight from its buffer */
+	uint64_t head = 0;
 	uint32_t len =
 	    ret->params_len ? ret->params_len : sizeof(call_empty_message);
 	uint32_t need = (len + 7) & ~7u;
@@ -216,26 +223,52 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 	if (!recv_span_ready(r, t, ret))
 		return NULL;
 	/* A server usually replies from its RECV buffer, which r's span
-	 * (just checked, for the next RECV) holds already. */
+	 * (just checked, for the next RECV) holds already. A one-segment
+	 * reply within a page there, for a result buffer within a page,
+	 * goes across in one copy: its framing is checked on the table
+	 * word, read once, that the copy writes (call.h). Any other reply
+	 * is checked in msg. */
 	if (ret->params_len) {
-		uint64_t off = ret->params_addr - r->span.va;
+		uint64_t off =
+		    ret->params_addr - r->span.va; /* huge if below */
+		bool in_span = off <= r->span.len && len <= r->span.len - off;
 
-		if (ret->params_addr >= r->span.va && off <= r->span.len &&
-		    len <= r->span.len - off)
-			as_span_read(&r->span, (uint32_t)off, msg, len);
-		else if (as_read_user_cached(&t->proc->as, &t->ucache,
-		                             ret->params_addr, len, msg))
-			return NULL;
-		if (!call_message_framing_ok(msg, len))
-			return NULL;
-		reply = msg;
+		if (in_span &&
+		    (ret->params_addr & (PAGE_SIZE - 1)) + len <= PAGE_SIZE &&
+		    as_span_straight(&call->result_span, 0, need)) {
+			src = as_span_at(&r->span, (uint32_t)off);
+			head = *(const volatile uint64_t *)src;
+			if (!call_message_one_segment_ok(head, len))
+				src = NULL;
+		}
+		if (!src) {
+			if (in_span)
+				as_span_read(&r->span, (uint32_t)off, msg, len);
+			else if (as_read_user_cached(&t->proc->as, &t->ucache,
+			                             ret->params_addr, len,
+			                             msg))
+				return NULL;
+			if (!call_message_framing_ok(msg, len))
+				return NULL;
+			reply = msg;
+		}
 	} else if (!as_check_user(&t->proc->as, ret->params_addr, 0, false)) {
 		return NULL;
 	}
 	/* Nothing fails from here on. */
-	as_span_write(&call->result_span, 0, reply, len);
-	if (need > len)
-		as_span_write(&call->result_span, len, zeros, need - len);
+	if (src) {
+		uint8_t *dst = as_span_at(&call->result_span, 0);
+
+		__builtin_memcpy(dst, &head, sizeof(head)); /* inline */
+		arch_copy_inline(dst + 8, src + 8, len - 8);
+		if (need > len)
+			memset(dst + len, 0, need - len);
+	} else {
+		as_span_write(&call->result_span, 0, reply, len);
+		if (need > len)
+			as_span_write(&call->result_span, len, zeros,
+			              need - len);
+	}
 	pending_complete_direct(&call->pc, (int)len, 0);
 	if (ep->inflight == call)
 		ep->inflight = call->next;

@@ -26,7 +26,8 @@ enum {
 	M_ECHO,
 	M_BAD_RETURN,      /* RETURNs that fail: framing, */
 	M_RETURN_FLAG,     /* an unknown flag, */
-	M_RETURN_RESERVED, /* reserved1 set */
+	M_RETURN_RESERVED, /* reserved1 set, */
+	M_RETURN_INBUF,    /* framing, the bad table word in the RECV buffer */
 	M_EXCEPTION,
 	M_BAD_RECV,
 	M_PAIR,
@@ -36,8 +37,8 @@ enum {
 static capos_cap_t server, client;
 static uint8_t buf[1024] __attribute__((aligned(8)));
 /* The CQEs of the server's failed RETURNs (M_BAD_RETURN.. by method). */
-static volatile int bad_return_rc[M_RETURN_RESERVED + 1] = {1, 1, 1, 1};
-static volatile uint32_t bad_return_flags[M_RETURN_RESERVED + 1];
+static volatile int bad_return_rc[M_RETURN_INBUF + 1] = {1, 1, 1, 1, 1};
+static volatile uint32_t bad_return_flags[M_RETURN_INBUF + 1];
 /* The CQE of the server's RETURN with a bad RECV buffer (M_BAD_RECV). */
 static volatile int bad_recv_rc = 1;
 static volatile uint32_t bad_recv_flags;
@@ -80,24 +81,30 @@ static int64_t serve(void *arg)
 		struct capos_sqe ret =
 		    rt_echo_return_recv_sqe(server, &cqe, buf, sizeof(buf));
 
-		if (h->method >= M_BAD_RETURN &&
-		    h->method <= M_RETURN_RESERVED) {
+		if (h->method >= M_BAD_RETURN && h->method <= M_RETURN_INBUF) {
 			/* A RETURN that fails makes no RECV; the good answer
 			 * follows. */
 			static const uint64_t bad[3] = {100ull << 32, 0, 0};
 			struct capos_sqe b = ret;
 			uint16_t m = h->method;
+			uint64_t *table = (uint64_t *)ret.params_addr;
+			uint64_t table_was = *table;
 
 			if (m == M_BAD_RETURN) { /* claims more than follows */
 				b.params_addr = (uint64_t)bad;
 				b.params_len = sizeof(bad);
 			} else if (m == M_RETURN_FLAG) {
 				b.flags |= 0x40;
+			} else if (m == M_RETURN_INBUF) {
+				/* The reply from the buffer, as an echo's, its
+				 * table claiming more than follows. */
+				*table = 100ull << 32;
 			} else {
 				b.reserved1 = 1;
 			}
 			bad_return_rc[m] =
 			    wait_rc(rt_submit(&b), &bad_return_flags[m]);
+			*table = table_was;
 		} else if (h->method == M_BAD_RECV) {
 			/* A RECV buffer in the kernel: the RETURN goes (the
 			 * caller gets its answer), the RECV fails alone, and a
@@ -160,6 +167,51 @@ static bool echo_ok(uint32_t words, uint64_t seed)
 	if (!words) /* the empty message: the kernel's 16 bytes */
 		return rc == 16;
 	return rc == (int)len && !memcmp(params, result, len);
+}
+
+/*
+ * Returns true if an echo of params[0..len) into the result buffer at
+ * result (room bytes) comes back whole, its padding to a word zeroed.
+ */
+static bool echo_bytes_ok(const void *params, uint32_t len, uint8_t *result,
+                          uint32_t room)
+{
+	struct capos_sqe s = {.opcode = CAPOS_OP_CALL,
+	                      .cap = client,
+	                      .params_addr = (uint64_t)params,
+	                      .params_len = len,
+	                      .result_addr = (uint64_t)result,
+	                      .result_len = room};
+	struct capos_cqe cqe;
+	uint32_t padded = (len + 7) & ~7u;
+	bool zeros = true;
+
+	memset(result, 0xee, room);
+	if (call_sqe(&s, &cqe) != (int)len || memcmp(params, result, len))
+		return false;
+	for (uint32_t i = len; i < padded; i++)
+		zeros &= result[i] == 0;
+	return zeros && (padded == room || result[padded] == 0xee);
+}
+
+/* Replies the direct path copies in one piece and those it checks and
+ * copies through its own buffer all come back whole: a message whose
+ * length is not a multiple of 8, one of two segments, and one into a
+ * result buffer that crosses a page. */
+static bool echo_shapes_ok(void)
+{
+	/* One segment of one word, then 4 bytes the framing allows. */
+	static const uint64_t odd[3] = {1ull << 32, 0x1122334455667788ull,
+	                                0xaabbccdd};
+	/* Two segments of one word each: a table of 16 bytes. */
+	static const uint64_t two[4] = {1 | (1ull << 32), 1, 0x1234, 0x5678};
+	static uint64_t four[5];
+	static uint8_t pages[8192] __attribute__((aligned(4096)));
+	static uint8_t result[64] __attribute__((aligned(8)));
+
+	return echo_bytes_ok(odd, 20, result, sizeof(result)) &&
+	       echo_bytes_ok(two, sizeof(two), result, sizeof(result)) &&
+	       echo_bytes_ok(four, make_msg(four, 4, 9), pages + 4096 - 16, 64);
 }
 
 /*
@@ -267,6 +319,10 @@ static void return_flag(struct capos_sqe *s)
 static void return_reserved(struct capos_sqe *s)
 {
 	s->method = M_RETURN_RESERVED;
+}
+static void return_inbuf(struct capos_sqe *s)
+{
+	s->method = M_RETURN_INBUF;
 }
 static void exception(struct capos_sqe *s)
 {
@@ -391,6 +447,9 @@ int main(void)
 	      CALLS, CALLS, bad);
 	check(batch_ok() && echo_ok(4, 95),
 	      "4 calls in one cap_enter, 3 of them queued, come back whole");
+	check(echo_shapes_ok(),
+	      "echoes of 20 bytes (padding zeroed), of two segments and into "
+	      "a result buffer across a page come back whole");
 	refused(bad_framing, CAPOS_E_BAD_MESSAGE, "malformed params");
 	refused(kernel_result, CAPOS_E_BAD_POINTER,
 	        "a result buffer in the kernel");
@@ -411,6 +470,8 @@ int main(void)
 	      err_name(rc), cqe.needed);
 	failed_return(bad_return, M_BAD_RETURN, CAPOS_E_BAD_MESSAGE,
 	              "a malformed RETURN");
+	failed_return(return_inbuf, M_RETURN_INBUF, CAPOS_E_BAD_MESSAGE,
+	              "a malformed RETURN from the RECV buffer");
 	failed_return(return_flag, M_RETURN_FLAG, CAPOS_E_BAD_SQE,
 	              "a RETURN with an unknown flag");
 	failed_return(return_reserved, M_RETURN_RESERVED, CAPOS_E_BAD_SQE,

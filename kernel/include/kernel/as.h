@@ -134,6 +134,15 @@ static inline uint8_t *as_span_at(const struct as_span *sp, uint32_t off)
 	       (va & (PAGE_SIZE - 1));
 }
 
+/* Returns true if bytes [off, off+n) of the span lie in it and in one
+ * page: as_span_at(sp, off) reaches all of them. */
+static inline bool as_span_straight(const struct as_span *sp, uint32_t off,
+                                    uint32_t n)
+{
+	return ((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
+	       off <= sp->len && n <= sp->len - off;
+}
+
 /* Writes src[0..n) at offset off of the span; off + n <= sp->len. A
  * piece inside one page (the usual header or short message) is one
  * memcpy, inline. */
@@ -141,8 +150,7 @@ static inline __attribute__((always_inline)) void
 as_span_write(const struct as_span *sp, uint32_t off, const void *src,
               uint32_t n)
 {
-	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
-	    off <= sp->len && n <= sp->len - off)
+	if (as_span_straight(sp, off, n))
 		memcpy(as_span_at(sp, off), src, n);
 	else
 		as_span_write_pages(sp, off, src, n);
@@ -152,8 +160,7 @@ as_span_write(const struct as_span *sp, uint32_t off, const void *src,
 static inline __attribute__((always_inline)) void
 as_span_read(const struct as_span *sp, uint32_t off, void *dst, uint32_t n)
 {
-	if (((sp->va + off) & (PAGE_SIZE - 1)) + n <= PAGE_SIZE &&
-	    off <= sp->len && n <= sp->len - off)
+	if (as_span_straight(sp, off, n))
 		memcpy(dst, as_span_at(sp, off), n);
 	else
 		as_span_read_pages(sp, off, dst, n);

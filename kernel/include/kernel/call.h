@@ -56,6 +56,20 @@ extern const uint8_t call_empty_message[16];
 /* Returns true if bytes[0..len) is a well-framed message (segment table
  * and sizes); its contents are left to the reader of each object. */
 bool call_message_framing_ok(const uint8_t *bytes, uint32_t len);
+
+/*
+ * Returns true if a message of len >= 8 bytes whose first word (the
+ * segment table of a one-segment message, little-endian) is head is
+ * well framed: one segment whose size fits in what follows. That word
+ * is all the check reads, so a copy that writes this very value can
+ * take the rest of the bytes straight from memory someone else may
+ * change meanwhile. False for any other shape (call_message_framing_ok
+ * decides those).
+ */
+static inline bool call_message_one_segment_ok(uint64_t head, uint32_t len)
+{
+	return (uint32_t)head == 0 && (head >> 32) <= (len - 8) / 8;
+}
 /* A CapException reply. Returns CALL_REPLIED (the CQE carries
  * EXCEPTION), or CAPOS_E_BUFFER_TOO_SMALL. */
 int call_exception(struct call *c, enum cap_exception_type type,
