@@ -314,6 +314,7 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 	struct capos_ring *r = t->ring;
 	union direct_sqe sqe;
 	struct thread *peer;
+	struct cpu *c;
 	uint32_t posted;
 
 	sqe_copy(&sqe, &r->sq[t->sq_head & SQ_MASK]);
@@ -346,14 +347,13 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 	t->wait_min = 1;
 	t->waiting_cq = true;
 	t->wait_direct = true;
-	sched_switch_direct(peer);
+	c = sched_switch_direct(peer);
 	t->wait_direct = false;
 	/* Woken: by the answer (the usual way out: the big lock came
 	 * along, nothing else to do), or a kill (or a wake with nothing
 	 * posted, which waits on as a blocked cap_enter would). */
 	posted = t->cq_tail - t->cq_head_seen;
-	if (__builtin_expect(posted && !t->killed && !this_cpu()->need_resched,
-	                     1)) {
+	if (__builtin_expect(posted && !t->killed && !c->need_resched, 1)) {
 		kernel_unlock();
 		return posted;
 	}

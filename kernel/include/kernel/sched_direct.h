@@ -16,9 +16,10 @@
 
 /* Blocks the current thread (its ring wait noted) and runs next, a
  * blocked thread without a deadline, on this CPU. Returns when the
- * current thread runs again, possibly on another CPU. Interrupts off,
- * big lock held (it goes on with next). */
-static inline void sched_switch_direct(struct thread *next)
+ * current thread runs again, possibly on another CPU: that CPU.
+ * Interrupts off, big lock held (it goes on with next). */
+static inline __attribute__((always_inline)) struct cpu *
+sched_switch_direct(struct thread *next)
 {
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current;
@@ -32,8 +33,10 @@ static inline void sched_switch_direct(struct thread *next)
 	next->cpu = c;
 	arch_thread_switch_as(prev, next, &next->proc->as);
 	/* Possibly on another CPU now. */
-	if (__builtin_expect(this_cpu()->to_reap != NULL, 0))
+	c = this_cpu();
+	if (__builtin_expect(c->to_reap != NULL, 0))
 		sched_reap();
+	return c;
 }
 
 #endif
