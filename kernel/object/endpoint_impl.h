@@ -222,15 +222,15 @@ static inline void session_ref(struct endpoint *ep, uint64_t session,
 }
 
 /* Makes call thread t's pending CALL s on ep (params of len bytes, kmem
- * bytes charged): references, session reference, pending record. */
+ * bytes charged): references, session reference, pending record. Its
+ * link and id are the caller's to set: queued (next NULL, no id yet) or
+ * delivered at once (call_header gives the id). */
 static inline void call_fill(struct ep_call *call, struct endpoint *ep,
                              struct thread *t, const struct capos_sqe *s,
                              uint32_t len, uint64_t kmem)
 {
 	struct process *p = t->proc;
 
-	call->next = NULL;
-	call->call_id = 0;
 	call->ep = ep;
 	ep->refs++;
 	call->caller = p;

@@ -189,6 +189,7 @@ static inline void pending_complete_direct(struct pending_call *pc, int result,
 {
 	typedef uint64_t __attribute__((may_alias)) cqe_word_t;
 	struct thread *t = pc->thread;
+	struct capos_ring *ring = t->ring; /* read once: c may alias it */
 	uint32_t tail = t->cq_tail;
 	cqe_word_t *c;
 
@@ -198,13 +199,13 @@ static inline void pending_complete_direct(struct pending_call *pc, int result,
 		pending_unlink(pc);
 	DASSERT(t->cq_reserved > 0 && t->waiting_cq);
 	t->cq_reserved--;
-	c = (cqe_word_t *)&t->ring->cq[tail & (CAPOS_RING_CQ_ENTRIES - 1)];
+	c = (cqe_word_t *)&ring->cq[tail & (CAPOS_RING_CQ_ENTRIES - 1)];
 	c[0] = pc->user_data;
 	c[1] = (uint32_t)result; /* flags 0 */
 	c[2] = call_id;          /* caps 0 */
 	c[3] = 0;
 	__atomic_store_n(&t->cq_tail, tail + 1, __ATOMIC_RELEASE);
-	t->ring->hdr.cq_tail = tail + 1;
+	ring->hdr.cq_tail = tail + 1;
 	t->waiting_cq = false;
 }
 
