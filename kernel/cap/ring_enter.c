@@ -184,10 +184,10 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	posted = __atomic_load_n(&t->cq_tail, __ATOMIC_ACQUIRE) - cq_head;
 	/* One SQE, nothing posted, waiting for one CQE without a timeout
 	 * (within every bound checked below): a synchronous call, looked at
-	 * first. A CALL or a RETURN (the direct path looks for its RECV
-	 * flag) on an endpoint may take the endpoint's direct path. The
-	 * slot is read without the big lock and may be stale: the endpoint
-	 * copies it and looks the cap up again. */
+	 * first. A CALL on an endpoint, or a RETURN (only endpoints take
+	 * one; the direct path looks for its RECV flag), may take the
+	 * endpoint's direct path. The slot is read without the big lock and
+	 * may be stale: the endpoint copies it and looks the cap up again. */
 	if (take == 1 &&
 	    !((uint64_t)posted | (min_complete ^ 1) | ~timeout_ns) &&
 	    !t->may_handoff) {
@@ -195,9 +195,11 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 		uint8_t op = s->opcode;
 
 		t->cq_head_seen = cq_head;
-		if ((op == CAPOS_OP_CALL || op == CAPOS_OP_RETURN) &&
-		    cap_table_kind_hint(&t->proc->caps, s->cap,
-		                        CAP_KIND_DYNAMIC) == CAP_KIND_ENDPOINT)
+		if (op == CAPOS_OP_RETURN ||
+		    (op == CAPOS_OP_CALL &&
+		     cap_table_kind_hint(&t->proc->caps, s->cap,
+		                         CAP_KIND_DYNAMIC) ==
+		         CAP_KIND_ENDPOINT))
 			return endpoint_direct_enter(t, op);
 		return ring_batch(t, 1, 1, CAPOS_TIMEOUT_NONE);
 	}

@@ -41,6 +41,7 @@ struct cpu {
 _Static_assert(offsetof(struct cpu, kernel_rsp) == 8, "syscall entry");
 _Static_assert(offsetof(struct cpu, user_rsp) == 16, "syscall entry");
 _Static_assert(offsetof(struct cpu, current) == 24, "arch/percpu.h");
+_Static_assert(offsetof(struct cpu, id) == 40, "arch/percpu.h");
 
 static inline struct cpu *this_cpu(void)
 {

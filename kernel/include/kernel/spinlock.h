@@ -40,7 +40,7 @@ struct spinlock {
 /* The holder's mark: this CPU's id + 1 (0 means free). */
 static inline uint32_t spin_self(void)
 {
-	return this_cpu()->id + 1;
+	return arch_this_cpu_id() + 1;
 }
 
 /* Returns true if it took the lock. Interrupts must be off. */
@@ -54,13 +54,13 @@ __attribute__((noreturn)) void spin_misuse(const struct spinlock *l,
                                            const char *what);
 
 /* Spins until it has the lock. Interrupts must be off; this CPU must
- * not hold it (locks are not recursive). The uncontended path is one
- * exchange. */
+ * not hold it (locks are not recursive: checked in debug builds, as
+ * spin_unlock's holder). The uncontended path is one exchange. */
 static inline __attribute__((always_inline)) void spin_lock(struct spinlock *l)
 {
 	uint32_t self = spin_self();
 
-	if (__builtin_expect(l->holder == self, 0))
+	if (CAPOS_DEBUG && __builtin_expect(l->holder == self, 0))
 		spin_misuse(l, "taken twice");
 	if (__builtin_expect(
 	        __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0))

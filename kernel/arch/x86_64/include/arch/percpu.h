@@ -7,6 +7,8 @@
 #ifndef CAPOS_ARCH_PERCPU_H
 #define CAPOS_ARCH_PERCPU_H
 
+#include <stdint.h>
+
 struct cpu;
 struct thread;
 
@@ -16,6 +18,16 @@ static inline struct cpu *arch_this_cpu(void)
 
 	asm volatile("mov %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* struct cpu's `id` (offset 40, asserted in kernel/cpu.h): one load,
+ * for the lock's holder mark. */
+static inline uint32_t arch_this_cpu_id(void)
+{
+	uint32_t id;
+
+	asm volatile("movl %%gs:40, %0" : "=r"(id));
+	return id;
 }
 
 /* struct cpu's `current` (offset 24, asserted in kernel/cpu.h). */
