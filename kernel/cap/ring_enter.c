@@ -188,11 +188,15 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 	 * one; the direct path looks for its RECV flag), may take the
 	 * endpoint's direct path. The slot is read without the big lock and
 	 * may be stale: the endpoint copies it and looks the cap up again. */
-	if (take == 1 &&
-	    !((uint64_t)posted | (min_complete ^ 1) | ~timeout_ns) &&
-	    !t->may_handoff) {
+	if (take == 1 && !posted && min_complete == 1 &&
+	    timeout_ns == CAPOS_TIMEOUT_NONE && !t->may_handoff) {
 		const struct capos_sqe *s = &r->sq[t->sq_head & SQ_MASK];
-		uint8_t op = s->opcode;
+		uint8_t op;
+
+		/* One address for the look and the direct path (the compiler
+		 * would make it twice). */
+		asm("" : "+r"(s));
+		op = s->opcode;
 
 		t->cq_head_seen = cq_head;
 		if (op == CAPOS_OP_RETURN ||
@@ -200,7 +204,7 @@ long ring_enter(uint64_t min_complete, uint64_t timeout_ns)
 		     cap_table_kind_hint(&t->proc->caps, s->cap,
 		                         CAP_KIND_DYNAMIC) ==
 		         CAP_KIND_ENDPOINT))
-			return endpoint_direct_enter(t, op);
+			return endpoint_direct_enter(t, s);
 		return ring_batch(t, 1, 1, CAPOS_TIMEOUT_NONE);
 	}
 	/* The user may not claim more SQEs than the SQ holds, nor to have

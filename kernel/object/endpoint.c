@@ -452,6 +452,7 @@ int endpoint_recv(struct thread *t, const struct capos_sqe *s)
 	rc = recv_prepare(f->ep, t, s, &r);
 	if (rc)
 		return rc;
+	f->ep->refs++;
 	recv_arm(f->ep, r, t, s);
 	match(f->ep);
 	return CALL_PENDING;
@@ -658,6 +659,7 @@ int endpoint_client_route(struct kobject *o, struct thread *t,
 	call_fill(call, ep, t, s, len, size);
 	call->next = NULL;
 	call->call_id = 0;
+	ep->refs++;
 	ep_stats.calls++;
 	ep_stats.queued += !ep->receivers;
 	ep_stats.with_caps += s->xfer_count != 0;

@@ -37,8 +37,6 @@
 #define ENDPOINT_DIRECT_MAX 256
 _Static_assert(ENDPOINT_DIRECT_MAX <= EP_INLINE_PARAMS, "params fit");
 
-#define SQ_MASK (CAPOS_RING_SQ_ENTRIES - 1)
-
 /*
  * An SQE as the direct path copies it: the fields and the same bytes as
  * the eight little-endian words they pack into (include/capos/ring.h),
@@ -134,8 +132,7 @@ direct_call(struct thread *t, const union direct_sqe *u)
 		return NULL;
 	/* Nothing fails from here on. */
 	t->call_record = NULL;
-	/* call_fill's reference to ep is the RECV's, handed on. */
-	ep->refs--;
+	/* The RECV's reference to ep goes on to the call. */
 	call_fill(call, ep, t, s, len, 0);
 	ep->receivers = r->next;
 	if (!ep->receivers)
@@ -277,7 +274,6 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 	DASSERT(call->owner == caller);
 	call_record_home(call);
 	ep->spare_recv = NULL;
-	ep->refs--;
 	recv_arm(ep, r, t, ret);
 	ep_stats.direct_replies++;
 	if (!ep->queue)
@@ -303,23 +299,19 @@ static inline void sqe_copy(union direct_sqe *dst, const struct capos_sqe *src)
 		dst->w[i] = from[i];
 }
 
-/* One side of a call (op: the CALL, or the RETURN that RECVs), as
- * ring_enter saw the SQE; inlined once for each, so each copy holds its
- * side's work alone. */
-static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
-                                                               uint8_t op)
+/* One side of a call (op: the CALL, or the RETURN that RECVs), its SQE
+ * copied; inlined once for each, so each copy holds its side's work
+ * alone. */
+static inline __attribute__((always_inline)) long
+direct_enter(struct thread *t, const union direct_sqe *sqe, uint8_t op)
 {
 	struct capos_ring *r = t->ring;
-	union direct_sqe sqe;
 	struct thread *peer;
 	struct cpu *c;
 	uint32_t posted;
 
-	sqe_copy(&sqe, &r->sq[t->sq_head & SQ_MASK]);
-	/* A first look keeps other SQEs off the big lock cheaply: the kind
-	 * (the user may have rewritten it since ring_enter's look) and the
-	 * message size. */
-	if (sqe.s.opcode != op || sqe.s.params_len > ENDPOINT_DIRECT_MAX)
+	/* A first look keeps big messages off the big lock cheaply. */
+	if (sqe->s.params_len > ENDPOINT_DIRECT_MAX)
 		return ring_direct_refused(t);
 	/* Interrupts are off, and this CPU does not hold the lock: every way
 	 * back to user mode gives it back (spin_lock asserts it). */
@@ -331,8 +323,8 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 	    t->cq_reserved)
 		return ring_direct_refused(t);
 	t->cq_reserved++;
-	peer = op == CAPOS_OP_CALL ? direct_call(t, &sqe)
-	                           : direct_reply_recv(t, &sqe);
+	peer = op == CAPOS_OP_CALL ? direct_call(t, sqe)
+	                           : direct_reply_recv(t, sqe);
 	if (!peer) {
 		t->cq_reserved--;
 		return ring_direct_refused(t);
@@ -360,9 +352,16 @@ static inline __attribute__((always_inline)) long direct_enter(struct thread *t,
 	return ring_direct_wait(t);
 }
 
-long endpoint_direct_enter(struct thread *t, uint8_t op)
+long endpoint_direct_enter(struct thread *t, const struct capos_sqe *slot)
 {
-	if (op == CAPOS_OP_CALL)
-		return direct_enter(t, CAPOS_OP_CALL);
-	return direct_enter(t, CAPOS_OP_RETURN);
+	union direct_sqe sqe;
+
+	/* Its kind is looked at again in the copy: the user may have
+	 * rewritten it since ring_enter's look. */
+	sqe_copy(&sqe, slot);
+	if (sqe.s.opcode == CAPOS_OP_CALL)
+		return direct_enter(t, &sqe, CAPOS_OP_CALL);
+	if (sqe.s.opcode == CAPOS_OP_RETURN)
+		return direct_enter(t, &sqe, CAPOS_OP_RETURN);
+	return ring_direct_refused(t);
 }

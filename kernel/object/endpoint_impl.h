@@ -222,9 +222,11 @@ static inline void session_ref(struct endpoint *ep, uint64_t session,
 }
 
 /* Makes call thread t's pending CALL s on ep (params of len bytes, kmem
- * bytes charged): references, session reference, pending record. Its
- * link and id are the caller's to set: queued (next NULL, no id yet) or
- * delivered at once (call_header gives the id). */
+ * bytes charged): the caller's reference, session reference, pending
+ * record. Its link, its id and the reference to ep it holds are the
+ * caller's to set: queued (next NULL, no id yet, a new reference) or
+ * delivered at once (call_header gives the id; the RECV's reference
+ * goes on to it). */
 static inline void call_fill(struct ep_call *call, struct endpoint *ep,
                              struct thread *t, const struct capos_sqe *s,
                              uint32_t len, uint64_t kmem)
@@ -232,7 +234,6 @@ static inline void call_fill(struct ep_call *call, struct endpoint *ep,
 	struct process *p = t->proc;
 
 	call->ep = ep;
-	ep->refs++;
 	call->caller = p;
 	if (!call->owner) /* an own record's thread keeps p */
 		process_get(p);
@@ -290,14 +291,14 @@ static inline bool recv_span_ready(struct ep_recv *r, struct thread *t,
 	r->gen = p->as.gen;
 	return true;
 }
-/* Links a readied RECV record as waiting on ep (a reference to ep, a
- * pending record of t); recv_free gives back one never armed. */
+/* Links a readied RECV record as waiting on ep (a pending record of t;
+ * the reference to ep it holds is the caller's to take or hand on);
+ * recv_free gives back one never armed. */
 static inline void recv_arm(struct endpoint *ep, struct ep_recv *r,
                             struct thread *t, const struct capos_sqe *s)
 {
 	r->next = NULL;
 	r->ep = ep;
-	ep->refs++;
 	pending_init(&r->pc, t, s->user_data, s->result_addr, s->result_len,
 	             recv_cancel);
 	*ep->receivers_tail = r;
