@@ -24,11 +24,13 @@ sched_switch_direct(struct thread *next)
 	struct cpu *c = this_cpu();
 	struct thread *prev = c->current;
 
+	/* A wait without a deadline cannot time out: next's timed_out is
+	 * false since it blocked (sched_block, or here as prev). */
 	DASSERT(prev->state == THREAD_RUNNING && !prev->handoff &&
-	        next->state == THREAD_BLOCKED && !next->deadline_ns);
+	        next->state == THREAD_BLOCKED && !next->deadline_ns &&
+	        !next->timed_out);
 	prev->state = THREAD_BLOCKED;
 	prev->timed_out = false;
-	next->timed_out = false;
 	next->state = THREAD_RUNNING;
 	next->cpu = c;
 	arch_thread_switch_as(prev, next, &next->proc->as);
