@@ -162,6 +162,10 @@ static void run_calls(struct work *w, struct batch *b, uint32_t kind,
 }
 
 static uint32_t workers_ready;
+/* Set once the main thread has joined the quick thread: the workers wait
+ * for it half-way, so they are still running then however fast the
+ * calls go (a join that waited for them would never return). */
+static uint32_t quick_joined;
 
 static int64_t worker(void *arg)
 {
@@ -185,6 +189,9 @@ static int64_t worker(void *arg)
 		rt_park(&workers_ready, r, 0);
 	/* Interleaved, so both kinds are in flight across the threads. */
 	for (uint32_t i = 0; i < 5; i++) {
+		while (i == 2 &&
+		       !__atomic_load_n(&quick_joined, __ATOMIC_SEQ_CST))
+			rt_park(&quick_joined, 0, 0);
 		run_calls(w, b, KIND_NOW, i * NOW_CALLS / 5,
 		          (i + 1) * NOW_CALLS / 5);
 		run_calls(w, b, KIND_ECHO, i * ECHO_CALLS / 5,
@@ -352,6 +359,8 @@ static void test_concurrent(void)
 	check(done_at_quick < WORKERS * (NOW_CALLS + ECHO_CALLS),
 	      "the workers were still running then (%u of %u calls done)",
 	      done_at_quick, WORKERS * (NOW_CALLS + ECHO_CALLS));
+	__atomic_store_n(&quick_joined, 1, __ATOMIC_SEQ_CST);
+	rt_unpark(&quick_joined, RT_UNPARK_ALL);
 	for (uint32_t i = 0; i < WORKERS; i++) {
 		struct work *w = &work[i];
 		uint32_t lost = 0;
