@@ -132,9 +132,9 @@ static struct ep_call *call_own_record(struct thread *t)
 		t->call_record = NULL;
 		return call;
 	}
-	if (t->call_record_made || !(call = kmalloc(sizeof(*call))))
+	if (t->call_own || !(call = kmalloc(sizeof(*call))))
 		return NULL;
-	t->call_record_made = true;
+	t->call_own = call;
 	call->owner = t;
 	call->result_gen = 0; /* no span kept */
 	call->ref_ep_id = 0;  /* nor a session reference */
@@ -185,13 +185,21 @@ void call_free(struct ep_call *call)
 
 void endpoint_thread_exit(struct thread *t)
 {
-	struct ep_call *call = t->call_record;
+	struct ep_call *call = t->call_own;
 
 	if (!call)
 		return;
 	KASSERT(call->owner == t);
-	t->call_record = NULL;
-	kfree(call);
+	/* In use: its call is cancelled as the pending calls were (it is
+	 * not on their list). Queued, it comes home; received, it becomes
+	 * an orphan, the server's to finish. */
+	if (!t->call_record)
+		call_cancel(&call->pc);
+	t->call_own = NULL;
+	if (t->call_record) {
+		t->call_record = NULL;
+		kfree(call);
+	}
 }
 
 static void unlink_queued(struct ep_call *call)

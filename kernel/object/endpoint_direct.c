@@ -142,7 +142,7 @@ direct_call(struct thread *t, const union direct_sqe *u)
 		                 need);
 	else
 		as_span_write_pages(&r->span, 0, call_header(call, 0), need);
-	pending_complete_direct(&r->pc, (int)need, call->call_id);
+	pending_complete_direct(&r->pc, (int)need, call->call_id, true);
 	call->state = EP_RECEIVED;
 	call->next = ep->inflight;
 	ep->inflight = call;
@@ -264,7 +264,8 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 			as_span_write(&call->result_span, len, zeros,
 			              need - len);
 	}
-	pending_complete_direct(&call->pc, (int)len, 0);
+	/* The caller's own record: off its pending list (call_fill). */
+	pending_complete_direct(&call->pc, (int)len, 0, false);
 	if (ep->inflight == call)
 		ep->inflight = call->next;
 	else

@@ -235,8 +235,6 @@ static inline void call_fill(struct ep_call *call, struct endpoint *ep,
 
 	call->ep = ep;
 	call->caller = p;
-	if (!call->owner) /* an own record's thread keeps p */
-		process_get(p);
 	call->kmem = kmem;
 	call->method = s->method;
 	call->params_len = len;
@@ -245,8 +243,14 @@ static inline void call_fill(struct ep_call *call, struct endpoint *ep,
 		call->ref_ep_id = ep->id;
 		call->ref_session = p->session;
 	}
-	pending_init(&call->pc, t, s->user_data, s->result_addr, s->result_len,
+	/* An own record's thread keeps p, and finds the record itself when
+	 * it exits (endpoint_thread_exit): off the thread's pending list. */
+	pending_fill(&call->pc, t, s->user_data, s->result_addr, s->result_len,
 	             call_cancel);
+	if (!call->owner) {
+		process_get(p);
+		pending_link(&call->pc);
+	}
 }
 
 /* Fills in the header a RECV gets for call, in place (the session

@@ -251,6 +251,54 @@ out:
 	ledger_back(&before, "caller killed, call held");
 }
 
+/* Returns true if the call in rbuf (its header there) is our own_call
+ * tagged `tag`. */
+static bool recv_is_ours(uint64_t tag)
+{
+	const struct capos_recv_header *h = (const void *)rbuf;
+	const uint8_t *d;
+	uint32_t n;
+	uint64_t got;
+
+	if (h->caps ||
+	    ep_msg_data(rbuf + capos_recv_params_offset(0), h->params_len, &d,
+	                &n) ||
+	    n != sizeof(got))
+		return false;
+	memcpy(&got, d, sizeof(got));
+	return got == tag;
+}
+
+/* A child's queued call carries nothing: the child's thread makes it
+ * with its own call record (docs/endpoints.md), which its exit finds
+ * and drops; the child is killed. */
+static void test_caller_killed_queued_plain(void)
+{
+	const struct capos_recv_header *h = (const void *)rbuf;
+	struct capos_cqe rq, cq;
+	struct ledger before;
+	capos_cap_t s, c, a;
+	uint64_t mine;
+
+	ledger_get(&before);
+	if (!ept_create(&s, &c))
+		return;
+	a = spawn_client(c, "one", 2, EP_ECHO, 0, 0, NULL);
+	check(a && wait_queued(a, 1) == 1,
+	      "a child's call without caps queues");
+	check(killed(a), "kill the child");
+	rt_release_now(a);
+	mine = own_call(c, 0x55);
+	check(recv_within(s, &rq) > 0 && rq.call_id == h->call_id &&
+	          recv_is_ours(0x55),
+	      "the next RECV gets our call, not the dead child's");
+	ep_return(s, rq.call_id, NULL, 0, 0, NULL, 0);
+	rt_wait(mine, &cq);
+	rt_release_now(s);
+	rt_release_now(c);
+	ledger_back(&before, "caller killed, call without caps queued");
+}
+
 /* A child's queued call moves a cap; the child is killed. */
 static void test_caller_killed_queued(void)
 {
@@ -319,6 +367,7 @@ int main(void)
 	test_server_closes();
 	test_caller_killed_held();
 	test_caller_killed_queued();
+	test_caller_killed_queued_plain();
 	test_caller_killed_child_server();
 	ledger_back(&base, "after everything");
 	return report_finish();

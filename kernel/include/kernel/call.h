@@ -94,8 +94,8 @@ struct pending_call {
 };
 
 /* Makes pc a pending completion of thread t's SQE (user_data, result
- * buffer) and links it to t. */
-static inline void pending_init(struct pending_call *pc, struct thread *t,
+ * buffer), not yet on t's list of pending calls. */
+static inline void pending_fill(struct pending_call *pc, struct thread *t,
                                 uint64_t user_data, uint64_t result_addr,
                                 uint32_t result_cap,
                                 void (*cancel)(struct pending_call *pc))
@@ -106,8 +106,25 @@ static inline void pending_init(struct pending_call *pc, struct thread *t,
 	pc->result_cap = result_cap;
 	pc->needed = 0;
 	pc->cancel = cancel;
-	pc->next = t->pending;
-	t->pending = pc;
+}
+
+/* Links a filled pc to its thread's list: cancelled if it exits first.
+ * A record its owner finds otherwise stays off it (unlinking one that is
+ * not on the list does nothing). */
+static inline void pending_link(struct pending_call *pc)
+{
+	pc->next = pc->thread->pending;
+	pc->thread->pending = pc;
+}
+
+/* pending_fill, then pending_link. */
+static inline void pending_init(struct pending_call *pc, struct thread *t,
+                                uint64_t user_data, uint64_t result_addr,
+                                uint32_t result_cap,
+                                void (*cancel)(struct pending_call *pc))
+{
+	pending_fill(pc, t, user_data, result_addr, result_cap, cancel);
+	pending_link(pc);
 }
 
 /* Turns c into pc and links it to the caller; the method then returns
@@ -183,9 +200,10 @@ _Static_assert(__builtin_offsetof(struct capos_cqe, result) == 8 &&
  * general post: no wake-up to decide, and the CQE goes in as four words.
  * Without the ring lock: the thread does not run, and everyone else who
  * posts to its CQ holds the big lock, as we do (kernel/cap/ring.c).
+ * `linked`: pc is on its thread's list (not an own call record's).
  */
 static inline void pending_complete_direct(struct pending_call *pc, int result,
-                                           uint32_t call_id)
+                                           uint32_t call_id, bool linked)
 {
 	typedef uint64_t __attribute__((may_alias)) cqe_word_t;
 	struct thread *t = pc->thread;
@@ -193,7 +211,10 @@ static inline void pending_complete_direct(struct pending_call *pc, int result,
 	uint32_t tail = t->cq_tail;
 	cqe_word_t *c;
 
-	if (t->pending == pc) /* usually: the SQE it waits on was its last */
+	if (!linked)
+		;
+	else if (t->pending == pc) /* usually: the SQE it waits on was its
+	                            * last */
 		t->pending = pc->next;
 	else
 		pending_unlink(pc);

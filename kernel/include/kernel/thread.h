@@ -79,10 +79,12 @@ struct thread {
 	struct as_span_cache ucache;
 	/* Its own endpoint call record (kernel/object/endpoint.c), made at
 	 * its first call and charged to its process once: a synchronous
-	 * caller's calls need no record of their own. NULL while a call
-	 * uses it. Under the big lock only. */
-	struct ep_call *call_record;
-	bool call_record_made;
+	 * caller's calls need no record of their own. call_own is the
+	 * record once made; call_record is it too, but NULL while a call
+	 * uses it. That call's pending record is not on `pending`: the
+	 * thread's exit finds it here (endpoint_thread_exit). Under the big
+	 * lock only. */
+	struct ep_call *call_record, *call_own;
 	bool killed; /* exit at the next return to user mode */
 
 	/* A user thread: where it starts, and how it ended. */
