@@ -3,6 +3,7 @@
  * bytes must parse as a Cap'n Proto message) and a boot binary as a
  * read-only MemoryObject (ELF magic visible; a writable mapping refused).
  */
+#include <format.h>
 #include <capnp/capnp.h>
 #include <capos/rt.h>
 #include <string.h>
@@ -14,8 +15,13 @@ static int failed;
 
 static void check(const char *what, bool ok)
 {
-	rt_console_write(con, ok ? "boottest: ok   " : "boottest: FAIL ", 15);
-	rt_console_write_line(con, what);
+	char line[200];
+
+	/* One write: a line the kernel or another program prints
+	 * meanwhile cannot split it. */
+	format_snprintf(line, sizeof(line), "boottest: %s%s",
+	                ok ? "ok   " : "FAIL ", what);
+	rt_console_write_line(con, line);
 	failed += !ok;
 }
 

@@ -20,8 +20,13 @@ static int passed, failed;
 
 static void check(const char *what, bool ok)
 {
-	rt_console_write(con, ok ? "capstest: ok   " : "capstest: FAIL ", 15);
-	rt_console_write_line(con, what);
+	char line[200];
+
+	/* One write: a line the kernel or another program prints
+	 * meanwhile cannot split it. */
+	format_snprintf(line, sizeof(line), "capstest: %s%s",
+	                ok ? "ok   " : "FAIL ", what);
+	rt_console_write_line(con, line);
 	if (ok)
 		passed++;
 	else

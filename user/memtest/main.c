@@ -3,6 +3,7 @@
  * twice (the two views share frames), unmap, hit the frames quota, and
  * leave a mapping behind for the kernel to clean up at exit.
  */
+#include <format.h>
 #include <capos/rt.h>
 
 static capos_cap_t con;
@@ -10,8 +11,13 @@ static int failed;
 
 static void check(const char *what, bool ok)
 {
-	rt_console_write(con, ok ? "memtest: ok   " : "memtest: FAIL ", 14);
-	rt_console_write_line(con, what);
+	char line[200];
+
+	/* One write: a line the kernel or another program prints
+	 * meanwhile cannot split it. */
+	format_snprintf(line, sizeof(line), "memtest: %s%s",
+	                ok ? "ok   " : "FAIL ", what);
+	rt_console_write_line(con, line);
 	failed += !ok;
 }
 

@@ -5,6 +5,7 @@
  * shmtest's (user/shmtest/shm.h). Exits 0 if every check held, else the
  * number of failures.
  */
+#include <format.h>
 #include <capos/rt.h>
 #include "../shmtest/shm.h"
 
@@ -15,8 +16,13 @@ static int failed;
 
 static void check(const char *what, bool ok)
 {
-	rt_console_write(con, ok ? "shmchild: ok   " : "shmchild: FAIL ", 15);
-	rt_console_write_line(con, what);
+	char line[200];
+
+	/* One write: a line the kernel or another program prints
+	 * meanwhile cannot split it. */
+	format_snprintf(line, sizeof(line), "shmchild: %s%s",
+	                ok ? "ok   " : "FAIL ", what);
+	rt_console_write_line(con, line);
 	failed += !ok;
 }
 

@@ -4,6 +4,7 @@
  * other name resolves, every other CapId is a bad cap) and exits with
  * SPAWNCHILD_OK (42) if every check held, 100 + the failures otherwise.
  */
+#include <format.h>
 #include <capos/rt.h>
 
 #define SPAWNCHILD_OK 42
@@ -15,9 +16,13 @@ static int failed;
 
 static void check(const char *what, bool ok)
 {
-	rt_console_write(con, ok ? "spawnchild: ok   " : "spawnchild: FAIL ",
-	                 17);
-	rt_console_write_line(con, what);
+	char line[200];
+
+	/* One write: a line the kernel or another program prints
+	 * meanwhile cannot split it. */
+	format_snprintf(line, sizeof(line), "spawnchild: %s%s",
+	                ok ? "ok   " : "FAIL ", what);
+	rt_console_write_line(con, line);
 	failed += !ok;
 }
 
