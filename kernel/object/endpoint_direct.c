@@ -137,11 +137,7 @@ direct_call(struct thread *t, const union direct_sqe *u)
 	ep->receivers = r->next;
 	if (!ep->receivers)
 		ep->receivers_tail = &ep->receivers;
-	if (as_span_straight(&r->span, 0, need))
-		arch_copy_inline(as_span_at(&r->span, 0), call_header(call, 0),
-		                 need);
-	else
-		as_span_write_pages(&r->span, 0, call_header(call, 0), need);
+	as_span_write(&r->span, 0, call_header(call, 0), need);
 	pending_complete_direct(&r->pc, (int)need, call->call_id, true);
 	call->state = EP_RECEIVED;
 	call->next = ep->inflight;
@@ -228,8 +224,7 @@ direct_reply_recv(struct thread *t, const union direct_sqe *ret_words)
 		    ret->params_addr - r->span.va; /* huge if below */
 		bool in_span = off <= r->span.len && len <= r->span.len - off;
 
-		if (in_span &&
-		    (ret->params_addr & (PAGE_SIZE - 1)) + len <= PAGE_SIZE &&
+		if (in_span && as_span_straight(&r->span, (uint32_t)off, len) &&
 		    as_span_straight(&call->result_span, 0, need)) {
 			src = as_span_at(&r->span, (uint32_t)off);
 			head = *(const volatile uint64_t *)src;

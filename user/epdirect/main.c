@@ -149,26 +149,6 @@ static int call_sqe(const struct capos_sqe *s, struct capos_cqe *cqe)
 	return cqe->result;
 }
 
-static bool echo_ok(uint32_t words, uint64_t seed)
-{
-	static uint64_t params[33], result[33];
-	uint32_t len = words ? make_msg(params, words, seed) : 0;
-	struct capos_sqe s = {.opcode = CAPOS_OP_CALL,
-	                      .cap = client,
-	                      .params_addr = (uint64_t)params,
-	                      .params_len = len,
-	                      .result_addr = (uint64_t)result,
-	                      .result_len = sizeof(result)};
-	struct capos_cqe cqe;
-	int rc;
-
-	memset(result, 0xee, sizeof(result));
-	rc = call_sqe(&s, &cqe);
-	if (!words) /* the empty message: the kernel's 16 bytes */
-		return rc == 16;
-	return rc == (int)len && !memcmp(params, result, len);
-}
-
 /*
  * Returns true if an echo of params[0..len) into the result buffer at
  * result (room bytes) comes back whole, its padding to a word zeroed.
@@ -192,6 +172,24 @@ static bool echo_bytes_ok(const void *params, uint32_t len, uint8_t *result,
 	for (uint32_t i = len; i < padded; i++)
 		zeros &= result[i] == 0;
 	return zeros && (padded == room || result[padded] == 0xee);
+}
+
+/* Returns true if an echo call of `words` words after the segment
+ * table (0: no params, which the kernel sends as its empty message)
+ * comes back whole. */
+static bool echo_ok(uint32_t words, uint64_t seed)
+{
+	static uint64_t params[33], result[33];
+	struct capos_sqe s = {.opcode = CAPOS_OP_CALL,
+	                      .cap = client,
+	                      .result_addr = (uint64_t)result,
+	                      .result_len = sizeof(result)};
+	struct capos_cqe cqe;
+
+	if (words)
+		return echo_bytes_ok(params, make_msg(params, words, seed),
+		                     (uint8_t *)result, sizeof(result));
+	return call_sqe(&s, &cqe) == 16; /* the kernel's 16 bytes */
 }
 
 /* Replies the direct path copies in one piece and those it checks and

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arch/copy.h>
 #include <kernel/mm.h>
 #include <kernel/vm.h>
 #include <ledger.h>
@@ -145,13 +146,13 @@ static inline bool as_span_straight(const struct as_span *sp, uint32_t off,
 
 /* Writes src[0..n) at offset off of the span; off + n <= sp->len. A
  * piece inside one page (the usual header or short message) is one
- * memcpy, inline. */
+ * inline copy. */
 static inline __attribute__((always_inline)) void
 as_span_write(const struct as_span *sp, uint32_t off, const void *src,
               uint32_t n)
 {
 	if (as_span_straight(sp, off, n))
-		memcpy(as_span_at(sp, off), src, n);
+		arch_copy_inline(as_span_at(sp, off), src, n);
 	else
 		as_span_write_pages(sp, off, src, n);
 }
@@ -161,7 +162,7 @@ static inline __attribute__((always_inline)) void
 as_span_read(const struct as_span *sp, uint32_t off, void *dst, uint32_t n)
 {
 	if (as_span_straight(sp, off, n))
-		memcpy(dst, as_span_at(sp, off), n);
+		arch_copy_inline(dst, as_span_at(sp, off), n);
 	else
 		as_span_read_pages(sp, off, dst, n);
 }

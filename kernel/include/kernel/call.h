@@ -211,13 +211,12 @@ static inline void pending_complete_direct(struct pending_call *pc, int result,
 	uint32_t tail = t->cq_tail;
 	cqe_word_t *c;
 
-	if (!linked)
-		;
-	else if (t->pending == pc) /* usually: the SQE it waits on was its
-	                            * last */
-		t->pending = pc->next;
-	else
-		pending_unlink(pc);
+	if (linked) {
+		if (t->pending == pc) /* usually: its wait's SQE was its last */
+			t->pending = pc->next;
+		else
+			pending_unlink(pc);
+	}
 	DASSERT(t->cq_reserved > 0 && t->waiting_cq);
 	t->cq_reserved--;
 	c = (cqe_word_t *)&ring->cq[tail & (CAPOS_RING_CQ_ENTRIES - 1)];
